@@ -53,3 +53,16 @@ export function loadCsiProto(): CsiProto {
   const loaded = grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
   return { services: loaded.csi.v1, secretFields: secretFieldsOf(root) };
 }
+
+interface WithRequestType { readonly requestType?: { readonly type?: { readonly name?: string } } }
+
+/** For each RPC of a service, the secret fields of its request message. */
+export function secretFieldsByMethod(service: grpc.ServiceDefinition, secrets: SecretFields): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  for (const [method, def] of Object.entries(service)) {
+    const typeName = (def as WithRequestType).requestType?.type?.name;
+    const fields = typeName ? secrets.get(`csi.v1.${typeName}`) : undefined;
+    if (fields) out.set(method, fields);
+  }
+  return out;
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The project's one test command (npm test): installs what the tests need, then runs the
+# type check, the generated-types check, lint, and every unit and integration test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+echo "== build and typecheck"
+npm run --silent build
+echo "== generated types match proto/csi.proto"
+npm run --silent check:types
+echo "== lint"
+npm run --silent lint
+echo "== unit and integration tests"
+# Integration tests start their own moto server, driver processes and loop devices on
+# free ports and temporary paths; one file at a time keeps a 2-core machine responsive.
+node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 \
+  dist/test/unit/ dist/test/integration/

@@ -1,0 +1,79 @@
+// Builds the object graph for controller, node or all mode and serves it. Kept apart
+// from main.ts (process concerns: signals, exit codes) so tests can start it in-process.
+import type { Server } from 'node:http';
+import { createEc2Cloud } from './cloud/ec2/index.js';
+import type { DriverOptions } from './cli.js';
+import { createControllerService } from './csi/controller/index.js';
+import { identityHandlers } from './csi/identity.js';
+import { createNodeService } from './csi/node/index.js';
+import { PermissionReadiness, type Readiness } from './csi/readiness.js';
+import type { Logger } from './logger.js';
+import { serveMetrics } from './metrics/http.js';
+import { Metrics } from './metrics/registry.js';
+import { InFlight } from './server/inflight.js';
+import { wrapService, type PipelineDeps } from './server/pipeline.js';
+import { loadCsiProto, secretFieldsByMethod } from './server/proto.js';
+import { CsiServer, type ServiceBinding } from './server/server.js';
+import { VERSION } from './version.js';
+
+export interface RunningDriver {
+  readonly socketPath: string;
+  stop(): Promise<void>;
+}
+
+export async function startDriver(options: DriverOptions, log: Logger): Promise<RunningDriver> {
+  const metrics = new Metrics();
+  const proto = loadCsiProto();
+  const inFlight = new InFlight();
+  const pipeline = (service: { service: Parameters<typeof secretFieldsByMethod>[0] }): PipelineDeps => ({
+    log, metrics, inFlight, secretFieldsByMethod: secretFieldsByMethod(service.service, proto.secretFields),
+  });
+  const bindings: ServiceBinding[] = [];
+  const withController = options.mode !== 'node';
+  let readiness: () => Promise<Readiness> = () => Promise.resolve({ ready: true });
+
+  if (withController) {
+    const cloud = createEc2Cloud({ log, metrics, ...(options.userAgentExtra ? { userAgentExtra: options.userAgentExtra } : {}) });
+    const controller = createControllerService({
+      cloud, driverName: options.driverName, extraTags: options.extraTags,
+      ...(options.clusterId ? { clusterId: options.clusterId } : {}),
+    });
+    bindings.push({
+      definition: proto.services.Controller.service,
+      implementation: wrapService('Controller', controller.handlers, controller.lockKeys, pipeline(proto.services.Controller)),
+    });
+    const permissions = new PermissionReadiness(() => cloud.missingPermissions(), log, metrics);
+    readiness = () => permissions.current();
+    // Start the check now so the first Probe finds it under way or done.
+    void permissions.current();
+  }
+  if (options.mode !== 'controller') {
+    const node = await createNodeService({
+      log, metrics, driverName: options.driverName,
+      ...(options.volumeAttachLimit !== undefined ? { volumeAttachLimit: options.volumeAttachLimit } : {}),
+      ...(options.reservedVolumeAttachments !== undefined ? { reservedVolumeAttachments: options.reservedVolumeAttachments } : {}),
+    });
+    bindings.push({
+      definition: proto.services.Node.service,
+      implementation: wrapService('Node', node.handlers, node.lockKeys, pipeline(proto.services.Node)),
+    });
+  }
+  const identity = identityHandlers({ driverName: options.driverName, version: VERSION, controller: withController, readiness });
+  bindings.push({
+    definition: proto.services.Identity.service,
+    implementation: wrapService('Identity', identity, {}, pipeline(proto.services.Identity)),
+  });
+
+  const server = new CsiServer(bindings);
+  const socketPath = await server.listen(options.endpoint);
+  let http: Server | undefined;
+  if (options.httpEndpoint) http = await serveMetrics(options.httpEndpoint, metrics);
+  log.info({ mode: options.mode, endpoint: socketPath, driver: options.driverName, version: VERSION, metrics: options.httpEndpoint }, 'driver listening');
+  return {
+    socketPath,
+    async stop() {
+      await server.stop();
+      await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+    },
+  };
+}

@@ -1,0 +1,5 @@
+// The driver's version, read once from package.json so there is a single source of truth.
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+export const VERSION: string = pkg.version ?? '0.0.0';

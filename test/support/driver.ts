@@ -1,0 +1,67 @@
+// Starts the real driver binary (dist/src/main.js) as a child process on a temporary
+// UNIX socket, waits for its first successful Probe and connects typed CSI clients.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectCsi, type CsiClients } from './csi-client.js';
+import { projectRoot } from './moto.js';
+import { waitFor } from './ports.js';
+
+export const driverMain = join(projectRoot, 'dist/src/main.js');
+
+export interface DriverProcess extends CsiClients {
+  readonly socket: string;
+  readonly pid: number;
+  /** What the driver printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, wait for exit (SIGKILL after 5 s); resolves the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface DriverOptions {
+  readonly mode: 'controller' | 'node' | 'all';
+  readonly env?: Readonly<Record<string, string>>;
+  readonly args?: readonly string[];
+  /** Wait for Probe to say ready (default true). */
+  readonly waitReady?: boolean;
+}
+
+export async function startDriver(options: DriverOptions): Promise<DriverProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'ebs-csi-'));
+  const socket = join(dir, 'csi.sock');
+  const child = spawn(process.execPath, [driverMain, options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-200_000); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const clients = connectCsi(socket);
+  const stop = async (): Promise<number | null> => {
+    clients.close();
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const code = await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return child.exitCode;
+  };
+  try {
+    await waitFor('the driver to answer Probe', async () => {
+      if (child.exitCode !== null) throw new Error(`the driver exited with ${child.exitCode}: ${output}`);
+      const res = await clients.identity.Probe({}, 2000);
+      return options.waitReady === false || res.ready?.value === true;
+    }, 30_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- driver output ---\n${output}`);
+  }
+  return { ...clients, socket, pid: child.pid ?? 0, output: () => output, stop };
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import type * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { CloudError } from '../../../src/cloud/errors.js';
+import { CsiError } from '../../../src/errors.js';
+import { Metrics } from '../../../src/metrics/registry.js';
+import { InFlight } from '../../../src/server/inflight.js';
+import { redact, wrapService, type CallContext } from '../../../src/server/pipeline.js';
+
+interface Req { volumeId: string; secrets?: Record<string, string> }
+type Handler = (req: Req, ctx: CallContext) => Promise<object>;
+
+function harness(handler: Handler) {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({ write(chunk: Buffer, _e, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+  const metrics = new Metrics(false);
+  const impl = wrapService<{ Op: grpc.handleUnaryCall<Req, object> }>('Test', { Op: handler }, { Op: (r) => [`volume:${r.volumeId}`] }, {
+    log: pino({ level: 'info' }, sink), metrics, inFlight: new InFlight(), secretFieldsByMethod: new Map([['Op', ['secrets']]]),
+  });
+  const call = (request: Req): Promise<{ err: Partial<grpc.StatusObject> | null; res?: unknown }> => new Promise((resolve) => {
+    const fake = Object.assign(new EventEmitter(), { request, getDeadline: () => Infinity });
+    (impl.Op as grpc.handleUnaryCall<Req, object>)(fake as unknown as grpc.ServerUnaryCall<Req, object>, (err, res) => resolve({ err: err as Partial<grpc.StatusObject> | null, res }));
+  });
+  return { call, lines, metrics };
+}
+
+describe('request pipeline', () => {
+  it('answers the handler result and logs one line with secrets redacted', async () => {
+    const h = harness(() => Promise.resolve({ ok: true }));
+    const out = await h.call({ volumeId: 'vol-1', secrets: { password: 'hunter2' } });
+    assert.equal(out.err, null);
+    assert.deepEqual(out.res, { ok: true });
+    assert.equal(h.lines.length, 1);
+    const text = JSON.stringify(h.lines[0]);
+    assert.ok(!text.includes('hunter2'), 'the secret value must not reach the log');
+    assert.match(text, /"password":"\[REDACTED\]"/);
+    assert.equal(h.lines[0]?.code, 'OK');
+  });
+
+  it('maps CsiError and CloudError to their gRPC codes and unknown errors to INTERNAL', async () => {
+    const cases: [Error, status][] = [
+      [new CsiError('INVALID_ARGUMENT', 'volume_id is required'), status.INVALID_ARGUMENT],
+      [new CloudError('VolumeNotFound', 'volume vol-1 does not exist'), status.NOT_FOUND],
+      [new CloudError('AttachmentLimitExceeded', 'node full'), status.RESOURCE_EXHAUSTED],
+      [new CloudError('Throttled', 'slow down'), status.UNAVAILABLE],
+      [new TypeError('boom'), status.INTERNAL],
+    ];
+    for (const [error, code] of cases) {
+      const h = harness(() => Promise.reject(error));
+      const out = await h.call({ volumeId: 'vol-1' });
+      assert.equal(out.err?.code, code, `${error.message} → ${status[code]}`);
+      assert.ok(out.err?.details?.includes(error.message));
+    }
+  });
+
+  it('answers ABORTED to a duplicate call while the first is in flight, then frees the key', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const h = harness(async () => { await gate; return {}; });
+    const first = h.call({ volumeId: 'vol-1' });
+    const second = await h.call({ volumeId: 'vol-1' });
+    assert.equal(second.err?.code, status.ABORTED);
+    assert.match(second.err?.details ?? '', /volume:vol-1.*in progress/);
+    const other = h.call({ volumeId: 'vol-2' });
+    release();
+    assert.equal((await first).err, null);
+    assert.equal((await other).err, null);
+    assert.equal((await h.call({ volumeId: 'vol-1' })).err, null, 'the key is released after completion');
+  });
+
+  it('counts errors by method and code', async () => {
+    const h = harness(() => Promise.reject(new CsiError('NOT_FOUND', 'gone')));
+    await h.call({ volumeId: 'vol-9' });
+    const metric = await h.metrics.rpcErrors.get();
+    assert.deepEqual(metric.values.map((v) => [v.labels, v.value]), [[{ method: 'Op', code: 'NOT_FOUND' }, 1]]);
+  });
+});
+
+describe('redact', () => {
+  it('keeps map keys, hides values, leaves other fields and the original alone', () => {
+    const req = { name: 'pv-1', secrets: { key: 'v' } };
+    assert.deepEqual(redact(req, ['secrets']), { name: 'pv-1', secrets: { key: '[REDACTED]' } });
+    assert.deepEqual(req.secrets, { key: 'v' });
+    assert.deepEqual(redact(req, []), req);
+  });
+});
