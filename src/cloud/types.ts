@@ -78,6 +78,42 @@ export interface SnapshotOptions {
   readonly outpostArn?: string;
 }
 
+export type SnapshotLockMode = 'governance' | 'compliance';
+
+/** EC2 LockSnapshot settings: exactly one of durationDays and expirationDate is set. */
+export interface SnapshotLock {
+  readonly mode: SnapshotLockMode;
+  readonly durationDays?: number;
+  readonly expirationDate?: Date;
+  /** Compliance mode only: hours during which the lock may still be lifted. */
+  readonly coolOffHours?: number;
+}
+
+export type ModificationState = 'modifying' | 'optimizing' | 'completed' | 'failed';
+
+/** A volume's modification as EC2 DescribeVolumesModifications reports it. */
+export interface VolumeModification {
+  readonly volumeId: string;
+  readonly state: ModificationState;
+  readonly targetSizeGiB?: number;
+  readonly targetVolumeType?: string;
+  readonly targetIops?: number;
+  readonly targetThroughput?: number;
+  readonly statusMessage?: string;
+}
+
+/**
+ * How far a volume restored from a snapshot is in fetching the snapshot's blocks
+ * (DescribeVolumeStatus). Until it is done, the first read of each block is slow.
+ */
+export interface VolumeInitialization {
+  readonly initialized: boolean;
+  /** 0–100, when EC2 reports it. */
+  readonly progressPercent?: number;
+  /** Only reported for volumes created with a provisioned initialization rate. */
+  readonly secondsLeft?: number;
+}
+
 export interface ModifyDiskOptions {
   readonly capacityGiB?: number;
   readonly volumeType?: VolumeType;
@@ -120,8 +156,25 @@ export interface Cloud {
   getSnapshotByName(name: string): Promise<Snapshot | undefined>;
   listSnapshots(filter: { sourceVolumeId?: string }, maxResults: number, nextToken?: string): Promise<Page<Snapshot>>;
 
+  /**
+   * EnableFastSnapshotRestores in each zone. Resolves once EC2 accepted every zone (enabling,
+   * optimizing or enabled; an already enabled zone counts); otherwise rejects with a
+   * CloudError naming the zones EC2 refused and its reason.
+   */
+  enableFastSnapshotRestores(snapshotId: string, zones: readonly string[]): Promise<void>;
+  /** LockSnapshot with the given mode and duration or expiration date. */
+  lockSnapshot(snapshotId: string, lock: SnapshotLock): Promise<void>;
+
   /** Modifies size/type/performance and waits until the change is optimizing or completed. */
   modifyDisk(volumeId: string, options: ModifyDiskOptions): Promise<Disk>;
+  /** The volume's most recent modification; undefined when it was never modified. Coalesced. */
+  getVolumeModification(volumeId: string): Promise<VolumeModification | undefined>;
+  /**
+   * Whether a volume restored from a snapshot finished initializing; undefined when EC2 does
+   * not know the volume. An endpoint that does not report initialization (an emulator)
+   * counts as initialized. Coalesced.
+   */
+  getVolumeInitialization(volumeId: string): Promise<VolumeInitialization | undefined>;
   createTags(resourceId: string, tags: Readonly<Record<string, string>>): Promise<void>;
   deleteTags(resourceId: string, keys: readonly string[]): Promise<void>;
 }

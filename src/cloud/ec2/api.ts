@@ -1,0 +1,36 @@
+// The one seam between the adapter and the AWS SDK: anything with EC2Client's `send`.
+// Unit tests inject a stub here; production builds a real EC2Client configured the
+// standard SDK way (region, credentials chain, AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL).
+import { EC2Client } from '@aws-sdk/client-ec2';
+import type { $Command, EC2ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2';
+
+export type Ec2Command<I extends ServiceInputTypes, O extends ServiceOutputTypes> =
+  $Command<I, O, EC2ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes>;
+
+export interface Ec2Api {
+  send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Ec2Command<I, O>): Promise<O>;
+}
+
+export interface SdkClientOptions {
+  readonly region?: string;
+  readonly userAgentExtra?: string;
+}
+
+/** The region from the options, else AWS_REGION / AWS_DEFAULT_REGION; undefined lets the SDK's own chain decide. */
+export function resolveRegion(region: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [region, env.AWS_REGION, env.AWS_DEFAULT_REGION];
+  return candidates.find((r): r is string => r !== undefined && r.trim() !== '')?.trim();
+}
+
+export function createSdkApi(options: SdkClientOptions): Ec2Api {
+  const client = new EC2Client({
+    region: resolveRegion(options.region),
+    // One retry policy (retry.ts) owns retrying; the SDK's own would multiply attempts
+    // and hide throttling from the metrics.
+    maxAttempts: 1,
+    // Without a request timeout a half-open connection would hang an RPC forever.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+    ...(options.userAgentExtra ? { customUserAgent: options.userAgentExtra } : {}),
+  });
+  return { send: (command) => client.send(command) };
+}

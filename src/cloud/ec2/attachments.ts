@@ -1,0 +1,147 @@
+// Attaching and detaching, idempotently. An attach costs two coalesced lookups (volume and
+// instance) plus AttachVolume; a detach costs DetachVolume alone. A Describe follows only
+// while EC2 reports the attachment as still changing.
+import { AttachVolumeCommand, DetachVolumeCommand } from '@aws-sdk/client-ec2';
+import type { Logger } from '../../logger.js';
+import { CloudError, isCloudError } from '../errors.js';
+import type { Disk } from '../types.js';
+import type { Ec2Caller } from './caller.js';
+import type { DeviceNameAllocator } from './device-names.js';
+import { isDeviceNameInUse } from './error-codes.js';
+import { isInstanceId, isVolumeId } from './ids.js';
+import type { Ec2Lookups } from './lookups.js';
+import { pollUntil, type WaitPolicy } from './poll.js';
+
+/** How many device names one attach may try when EC2 says a name is taken. */
+const MAX_DEVICE_NAME_TRIES = 3;
+
+const attachmentOn = (disk: Disk | undefined, instanceId: string) => disk?.attachments.find((a) => a.instanceId === instanceId);
+
+const describeAttachment = (instanceId: string) => (disk: Disk | undefined): string => {
+  if (!disk) return 'volume not found';
+  const attachment = attachmentOn(disk, instanceId);
+  return attachment ? `attachment ${attachment.state} at ${attachment.device}` : `volume ${disk.state}, no attachment to ${instanceId}`;
+};
+
+export class AttachmentOps {
+  constructor(
+    private readonly ec2: Ec2Caller,
+    private readonly lookups: Ec2Lookups,
+    private readonly devices: DeviceNameAllocator,
+    private readonly wait: WaitPolicy,
+    private readonly log: Logger,
+  ) {}
+
+  /** Attaches and waits until attached; returns the device name. */
+  async attach(volumeId: string, instanceId: string): Promise<string> {
+    // Both lookups share their Describe calls with every other attach in the same moment.
+    const [disk, instance] = await Promise.all([this.lookups.disk(volumeId), this.lookups.instance(instanceId)]);
+    if (!disk) throw new CloudError('VolumeNotFound', `volume ${volumeId} does not exist in this region`);
+    if (!instance) throw new CloudError('InstanceNotFound', `instance ${instanceId} does not exist in this region (or is terminated)`);
+
+    const here = attachmentOn(disk, instanceId);
+    if (here?.state === 'attached') return here.device;
+    if (here?.state === 'attaching') return this.waitAttached(volumeId, instanceId);
+    if (!disk.multiAttachEnabled) this.refuseIfAttachedElsewhere(disk, instanceId);
+    if (disk.availabilityZone && instance.availabilityZone && disk.availabilityZone !== instance.availabilityZone) {
+      throw new CloudError('IncorrectState',
+        `volume ${volumeId} is in zone ${disk.availabilityZone} but instance ${instanceId} is in ${instance.availabilityZone}; EBS attaches only within a zone`);
+    }
+
+    for (let tries = 1; ; tries++) {
+      const reservation = this.devices.reserve(instanceId, instance.deviceNames);
+      try {
+        const device = await this.attachAs(volumeId, instanceId, reservation.name);
+        reservation.release('assigned');
+        return device;
+      } catch (err) {
+        // A timed-out attach may still complete: keep its name off-limits.
+        reservation.release(isCloudError(err, 'Timeout') ? 'assigned' : 'unused');
+        if (isDeviceNameInUse(err)) {
+          this.devices.markFailed(instanceId, reservation.name);
+          if (tries < MAX_DEVICE_NAME_TRIES) {
+            this.log.info({ volumeId, instanceId, device: reservation.name }, 'EC2 says the device name is in use; trying another');
+            continue;
+          }
+        }
+        if (isCloudError(err, 'VolumeInUse')) return this.explainVolumeInUse(volumeId, instanceId, err);
+        throw err;
+      }
+    }
+  }
+
+  /** Detaches and waits until the attachment is gone; resolves when it was not attached. */
+  async detach(volumeId: string, instanceId: string): Promise<void> {
+    if (!isVolumeId(volumeId) || !isInstanceId(instanceId)) return;
+    let state: string | undefined;
+    let device: string | undefined;
+    try {
+      const out = await this.ec2.send(new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId }),
+        { subject: `volume ${volumeId} from instance ${instanceId}` });
+      state = out.State;
+      device = out.Device;
+    } catch (err) {
+      if (isCloudError(err, 'VolumeNotFound') || isCloudError(err, 'InstanceNotFound')) return;
+      if (isCloudError(err) && err.awsCode === 'InvalidAttachment.NotFound') return;
+      if (isCloudError(err) && err.awsCode === 'IncorrectState') return this.checkNotAttaching(volumeId, instanceId, err);
+      throw err;
+    }
+    if (state !== 'detached') {
+      await pollUntil<Disk | undefined>({
+        what: `volume ${volumeId} to detach from instance ${instanceId}`,
+        probe: () => this.lookups.disk(volumeId),
+        isDone: (disk) => {
+          const attachment = attachmentOn(disk, instanceId);
+          return !attachment || attachment.state === 'detached';
+        },
+        describe: describeAttachment(instanceId),
+      }, this.wait);
+    }
+    if (device) this.devices.markDetached(instanceId, device);
+  }
+
+  private async attachAs(volumeId: string, instanceId: string, device: string): Promise<string> {
+    const out = await this.ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: device }),
+      { subject: `volume ${volumeId} to instance ${instanceId} as ${device}` });
+    if (out.State === 'attached') return out.Device ?? device;
+    return this.waitAttached(volumeId, instanceId);
+  }
+
+  private async waitAttached(volumeId: string, instanceId: string): Promise<string> {
+    const disk = await pollUntil<Disk | undefined>({
+      what: `volume ${volumeId} to attach to instance ${instanceId}`,
+      probe: () => this.lookups.disk(volumeId),
+      isDone: (d) => {
+        if (!d) throw new CloudError('VolumeNotFound', `volume ${volumeId} disappeared while attaching to instance ${instanceId}`);
+        return attachmentOn(d, instanceId)?.state === 'attached';
+      },
+      describe: describeAttachment(instanceId),
+    }, this.wait);
+    return attachmentOn(disk, instanceId)?.device ?? '';
+  }
+
+  /** EC2 said VolumeInUse: attached here already (a concurrent attach won) or elsewhere. */
+  private async explainVolumeInUse(volumeId: string, instanceId: string, err: CloudError): Promise<string> {
+    const disk = await this.lookups.disk(volumeId);
+    const here = attachmentOn(disk, instanceId);
+    if (here?.state === 'attached') return here.device;
+    if (here?.state === 'attaching') return this.waitAttached(volumeId, instanceId);
+    if (disk) this.refuseIfAttachedElsewhere(disk, instanceId, err.awsCode);
+    throw err;
+  }
+
+  private refuseIfAttachedElsewhere(disk: Disk, instanceId: string, awsCode?: string): void {
+    const others = disk.attachments.filter((a) => a.instanceId !== instanceId && a.state !== 'detached');
+    if (others.length === 0) return;
+    const where = others.map((a) => `${a.instanceId} (${a.state})`).join(', ');
+    throw new CloudError('AttachedElsewhere',
+      `volume ${disk.volumeId} is attached to instance ${where}; it cannot also attach to ${instanceId}` +
+      (disk.multiAttachEnabled ? '' : ' because multi-attach is not enabled on it'), awsCode);
+  }
+
+  /** DetachVolume said IncorrectState: fine when nothing is attached there, an error while it is still attaching. */
+  private async checkNotAttaching(volumeId: string, instanceId: string, err: CloudError): Promise<void> {
+    const attachment = attachmentOn(await this.lookups.disk(volumeId), instanceId);
+    if (attachment && (attachment.state === 'attaching' || attachment.state === 'attached')) throw err;
+  }
+}

@@ -1,0 +1,58 @@
+// Every EC2 call of the adapter goes through Ec2Caller.send: one attempt = one metrics
+// sample (ec2Calls{action,outcome}, ec2Duration{action}); retries follow retry.ts; what
+// finally fails leaves as a CloudError (error-codes.ts) naming the action and the resource.
+import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics/registry.js';
+import type { Ec2Api, Ec2Command } from './api.js';
+import { awsErrorCode, isRetryable, isThrottling, outcomeOf, toCloudError } from './error-codes.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+
+export interface SendOptions {
+  /** Names the resource in error messages, e.g. "volume vol-1". */
+  readonly subject?: string;
+  /**
+   * False for calls that would act twice if a lost response were retried (CreateSnapshot has
+   * no client token): those are retried only after throttling, which EC2 rejected unprocessed.
+   */
+  readonly idempotent?: boolean;
+}
+
+/** "DescribeVolumes" from a DescribeVolumesCommand. */
+export const actionOf = (command: object): string => command.constructor.name.replace(/Command$/, '');
+
+export class Ec2Caller {
+  constructor(
+    private readonly api: Ec2Api,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly policy: RetryPolicy,
+  ) {}
+
+  async send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Ec2Command<I, O>, options: SendOptions = {}): Promise<O> {
+    const action = actionOf(command);
+    const idempotent = options.idempotent ?? true;
+    const attempt = async (): Promise<O> => {
+      const stopTimer = this.metrics.ec2Duration.startTimer({ action });
+      try {
+        const output = await this.api.send(command);
+        this.metrics.ec2Calls.inc({ action, outcome: 'success' });
+        return output;
+      } catch (err) {
+        this.metrics.ec2Calls.inc({ action, outcome: outcomeOf(err) });
+        throw err;
+      } finally {
+        stopTimer();
+      }
+    };
+    try {
+      return await withRetry(attempt, this.policy, {
+        shouldRetry: (err) => (idempotent ? isRetryable(err) : isThrottling(err)),
+        onRetry: (err, attemptNumber, retriesLeft) =>
+          this.log.debug({ action, code: awsErrorCode(err), attempt: attemptNumber, retriesLeft }, 'EC2 call failed, retrying'),
+      });
+    } catch (err) {
+      throw toCloudError(err, action, options.subject);
+    }
+  }
+}

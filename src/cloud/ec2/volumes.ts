@@ -1,0 +1,193 @@
+// Volume lifecycle: create (idempotent by name, never leaking a volume that failed), delete,
+// modify (waiting until EC2 applies the change), and the driver's own paginated listing.
+import { createHash } from 'node:crypto';
+import {
+  CreateVolumeCommand, DeleteVolumeCommand, DescribeVolumesCommand, ModifyVolumeCommand,
+  type CreateVolumeCommandInput, type ModifyVolumeCommandInput, type VolumeModification,
+} from '@aws-sdk/client-ec2';
+import type { Logger } from '../../logger.js';
+import { TAG_DRIVER_MANAGED } from '../../tags.js';
+import { CloudError, isCloudError } from '../errors.js';
+import type { Disk, DiskOptions, ModifyDiskOptions, Page } from '../types.js';
+import type { Ec2Caller } from './caller.js';
+import { recordToTags, toDisk } from './convert.js';
+import { isVolumeId } from './ids.js';
+import type { Ec2Lookups } from './lookups.js';
+import { pageOf } from './pagination.js';
+import { pollUntil, type WaitPolicy } from './poll.js';
+
+/** EC2 keeps a ClientToken for hours; sha256 of the CO name fits its 64-character limit. */
+export const clientTokenFor = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 64);
+
+const LIST_PAGE_SIZE = 500;
+
+const volumeNotFound = (volumeId: string): CloudError =>
+  new CloudError('VolumeNotFound', `volume ${volumeId} does not exist in this region`);
+
+function createVolumeInput(options: DiskOptions): CreateVolumeCommandInput {
+  const tags = recordToTags(options.tags);
+  return {
+    ClientToken: clientTokenFor(options.name),
+    AvailabilityZone: options.availabilityZone,
+    Size: options.capacityGiB,
+    VolumeType: options.volumeType,
+    // A KMS key only makes sense on an encrypted volume.
+    Encrypted: options.encrypted || options.kmsKeyId !== undefined,
+    MultiAttachEnabled: options.multiAttach,
+    ...(options.iops !== undefined ? { Iops: options.iops } : {}),
+    ...(options.throughput !== undefined ? { Throughput: options.throughput } : {}),
+    ...(options.kmsKeyId !== undefined ? { KmsKeyId: options.kmsKeyId } : {}),
+    ...(options.snapshotId !== undefined ? { SnapshotId: options.snapshotId } : {}),
+    ...(options.outpostArn !== undefined ? { OutpostArn: options.outpostArn } : {}),
+    ...(options.volumeInitializationRate !== undefined ? { VolumeInitializationRate: options.volumeInitializationRate } : {}),
+    ...(tags.length > 0 ? { TagSpecifications: [{ ResourceType: 'volume', Tags: tags }] } : {}),
+  };
+}
+
+const describeDisk = (disk: Disk | undefined): string => (disk ? `state ${disk.state}` : 'not visible yet');
+
+/** Modification states in which the new size/performance is in effect. */
+const APPLIED = new Set(['optimizing', 'completed']);
+
+export class VolumeOps {
+  constructor(
+    private readonly ec2: Ec2Caller,
+    private readonly lookups: Ec2Lookups,
+    private readonly wait: WaitPolicy,
+    private readonly log: Logger,
+  ) {}
+
+  async create(options: DiskOptions): Promise<Disk> {
+    const created = await this.ec2.send(new CreateVolumeCommand(createVolumeInput(options)), { subject: `volume named "${options.name}"` });
+    const disk = toDisk(created);
+    if (disk.state === 'available') return disk;
+    return this.waitAvailable(disk.volumeId, options.name);
+  }
+
+  /** Deletes a volume; false when it did not exist. */
+  async delete(volumeId: string): Promise<boolean> {
+    if (!isVolumeId(volumeId)) return false;
+    try {
+      await this.ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId }), { subject: `volume ${volumeId}` });
+      return true;
+    } catch (err) {
+      if (isCloudError(err, 'VolumeNotFound')) return false;
+      if (isCloudError(err, 'IncorrectState')) {
+        // Already being deleted by an earlier call: nothing left to do.
+        const disk = await this.lookups.disk(volumeId);
+        if (!disk || disk.state === 'deleting' || disk.state === 'deleted') return false;
+      }
+      throw err;
+    }
+  }
+
+  async modify(volumeId: string, options: ModifyDiskOptions): Promise<Disk> {
+    if (!isVolumeId(volumeId)) throw volumeNotFound(volumeId);
+    const input: ModifyVolumeCommandInput = {
+      VolumeId: volumeId,
+      ...(options.capacityGiB !== undefined ? { Size: options.capacityGiB } : {}),
+      ...(options.volumeType !== undefined ? { VolumeType: options.volumeType } : {}),
+      ...(options.iops !== undefined ? { Iops: options.iops } : {}),
+      ...(options.throughput !== undefined ? { Throughput: options.throughput } : {}),
+    };
+    if (Object.keys(input).length === 1) {
+      const disk = await this.lookups.disk(volumeId);
+      if (!disk) throw volumeNotFound(volumeId);
+      return disk;
+    }
+    let modification = await this.startModification(volumeId, input, options);
+    if (!APPLIED.has(modification.ModificationState ?? '')) modification = await this.waitModified(volumeId, modification);
+    const disk = await this.lookups.disk(volumeId);
+    if (!disk) throw volumeNotFound(volumeId);
+    // Describe may lag behind the modification; report the values EC2 is applying.
+    return {
+      ...disk,
+      capacityGiB: modification.TargetSize ?? disk.capacityGiB,
+      volumeType: modification.TargetVolumeType ?? disk.volumeType,
+      ...(modification.TargetIops !== undefined ? { iops: modification.TargetIops } : {}),
+      ...(modification.TargetThroughput !== undefined ? { throughput: modification.TargetThroughput } : {}),
+    };
+  }
+
+  /** Volumes this driver created (tag ebs.csi.aws.com/cluster=true), at most maxResults (0: all). */
+  list(maxResults: number, nextToken?: string): Promise<Page<Disk>> {
+    return pageOf(async (NextToken) => {
+      const out = await this.ec2.send(new DescribeVolumesCommand({
+        Filters: [{ Name: `tag:${TAG_DRIVER_MANAGED}`, Values: ['true'] }], MaxResults: LIST_PAGE_SIZE, NextToken,
+      }), { subject: 'the driver\'s volumes' });
+      return { items: (out.Volumes ?? []).map(toDisk), nextToken: out.NextToken };
+    }, maxResults, nextToken);
+  }
+
+  private async waitAvailable(volumeId: string, name: string): Promise<Disk> {
+    let failed: Disk | undefined;
+    const disk = await pollUntil<Disk | undefined>({
+      what: `volume ${volumeId} (name "${name}") to become available`,
+      probe: () => this.lookups.disk(volumeId),
+      isDone: (d) => {
+        if (d?.state === 'error' || d?.state === 'deleting' || d?.state === 'deleted') {
+          failed = d;
+          return true;
+        }
+        return d?.state === 'available';
+      },
+      describe: describeDisk,
+    }, this.wait);
+    if (failed) throw await this.discardFailed(failed, name);
+    if (!disk) throw volumeNotFound(volumeId);
+    return disk;
+  }
+
+  /** A volume that ended in 'error' is deleted so that it never leaks; the caller gets why. */
+  private async discardFailed(disk: Disk, name: string): Promise<CloudError> {
+    let cleanup = 'EC2 is removing it';
+    if (disk.state === 'error') {
+      try {
+        await this.delete(disk.volumeId);
+        cleanup = 'it was deleted';
+      } catch (err) {
+        this.log.error({ volumeId: disk.volumeId, err }, 'could not delete a volume that failed to create');
+        cleanup = `deleting it failed too (${err instanceof Error ? err.message : String(err)}); delete it by hand`;
+      }
+    }
+    return new CloudError('Unknown',
+      `volume ${disk.volumeId} (name "${name}") ended in state "${disk.state}" instead of "available" ` +
+      `(often a KMS key the driver may not use, or no capacity in ${disk.availabilityZone}); ${cleanup}`);
+  }
+
+  private async startModification(volumeId: string, input: ModifyVolumeCommandInput, wanted: ModifyDiskOptions): Promise<VolumeModification> {
+    try {
+      const out = await this.ec2.send(new ModifyVolumeCommand(input), { subject: `volume ${volumeId}` });
+      return out.VolumeModification ?? { VolumeId: volumeId, ModificationState: 'modifying' };
+    } catch (err) {
+      if (!isCloudError(err) || err.awsCode !== 'IncorrectModificationState') throw err;
+      // A retry of our own earlier request finds that modification in progress: wait for it.
+      const current = await this.lookups.modification(volumeId);
+      if (current && current.ModificationState !== 'failed' && modificationMatches(current, wanted)) return current;
+      throw err;
+    }
+  }
+
+  private async waitModified(volumeId: string, started: VolumeModification): Promise<VolumeModification> {
+    const done = await pollUntil<VolumeModification | undefined>({
+      what: `the modification of volume ${volumeId} to reach "optimizing"`,
+      probe: () => this.lookups.modification(volumeId),
+      isDone: (mod) => {
+        if (mod?.ModificationState === 'failed') {
+          throw new CloudError('Unknown',
+            `EC2 could not modify volume ${volumeId}: ${mod.StatusMessage ?? 'no reason given'}`);
+        }
+        return APPLIED.has(mod?.ModificationState ?? '');
+      },
+      describe: (mod) => (mod ? `state ${mod.ModificationState ?? 'unknown'}, ${mod.Progress ?? 0}%` : 'not visible yet'),
+    }, this.wait);
+    return done ?? started;
+  }
+}
+
+function modificationMatches(mod: VolumeModification, wanted: ModifyDiskOptions): boolean {
+  return (wanted.capacityGiB === undefined || mod.TargetSize === wanted.capacityGiB)
+    && (wanted.volumeType === undefined || mod.TargetVolumeType === wanted.volumeType)
+    && (wanted.iops === undefined || mod.TargetIops === wanted.iops)
+    && (wanted.throughput === undefined || mod.TargetThroughput === wanted.throughput);
+}

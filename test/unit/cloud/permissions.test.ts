@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { verdictOf } from '../../../src/cloud/ec2/permissions.js';
+import { CloudError } from '../../../src/cloud/errors.js';
+import { awsError, callsCounted, makeCloud, StubEc2, unparsableServerError, type Action } from './stub-ec2.js';
+
+const ACTIONS: readonly Action[] = [
+  'DescribeVolumes', 'DescribeInstances', 'DescribeAvailabilityZones', 'DescribeSnapshots', 'DescribeVolumesModifications',
+  'DescribeVolumeStatus', 'CreateVolume', 'DeleteVolume', 'AttachVolume', 'DetachVolume', 'ModifyVolume', 'CreateSnapshot', 'DeleteSnapshot',
+  'CreateTags', 'DeleteTags', 'EnableFastSnapshotRestores', 'LockSnapshot',
+];
+
+/** A stub answering every DryRun with `answer(action)`; the zone lookup itself (no DryRun) succeeds. */
+function dryRunStub(answer: (action: Action) => Error | undefined): StubEc2 {
+  const stub = new StubEc2();
+  for (const action of ACTIONS) {
+    stub.on(action, (input: { DryRun?: boolean }) => {
+      if (action === 'DescribeAvailabilityZones' && !input.DryRun) {
+        return { AvailabilityZones: [{ ZoneName: 'us-east-1a', ZoneId: 'use1-az6', ZoneType: 'availability-zone', State: 'available' }] };
+      }
+      assert.equal(input.DryRun, true, `${action} probe must be a DryRun`);
+      const err = answer(action);
+      if (err) throw err;
+      return {};
+    });
+  }
+  return stub;
+}
+
+describe('DryRun verdicts', () => {
+  it('classifies the answers', () => {
+    assert.equal(verdictOf(new CloudError('Unknown', 'x', 'DryRunOperation')), 'granted');
+    assert.equal(verdictOf(new CloudError('Unauthorized', 'x', 'UnauthorizedOperation')), 'missing');
+    assert.equal(verdictOf(new CloudError('Unauthorized', 'x', 'AuthFailure')), 'unknown');
+    assert.equal(verdictOf(new CloudError('VolumeNotFound', 'x', 'InvalidVolume.NotFound')), 'unknown');
+    assert.equal(verdictOf(new Error('socket hang up')), 'unknown');
+    assert.equal(verdictOf(undefined), 'granted');
+  });
+});
+
+describe('missingPermissions', () => {
+  it('probes every needed action once, as DryRun, and finds none missing when all are granted', async () => {
+    const stub = dryRunStub(() => awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.'));
+    const { cloud, metrics } = makeCloud(stub);
+    assert.deepEqual(await cloud.missingPermissions(), []);
+    for (const action of ACTIONS) {
+      const probes = stub.inputsOf(action).filter((i) => i.DryRun === true);
+      assert.equal(probes.length, 1, action);
+    }
+    assert.equal(await callsCounted(metrics, 'CreateVolume', 'dry_run'), 1);
+    assert.equal(stub.inputsOf('CreateVolume')[0]?.AvailabilityZone, 'us-east-1a');
+    assert.deepEqual(stub.inputsOf('EnableFastSnapshotRestores')[0]?.AvailabilityZones, ['us-east-1a']);
+  });
+
+  it('counts an action the endpoint lacks as inconclusive, after a single attempt', async () => {
+    const lacking = new Set<Action>(['DescribeVolumeStatus', 'EnableFastSnapshotRestores', 'LockSnapshot']); // as moto
+    const stub = dryRunStub((action) => (lacking.has(action) ? unparsableServerError() : awsError('DryRunOperation', 'ok')));
+    const { cloud } = makeCloud(stub);
+    assert.deepEqual(await cloud.missingPermissions(), []);
+    for (const action of lacking) assert.equal(stub.count(action), 1, `${action} is not retried`);
+  });
+
+  it('reports the read, fast-restore and lock probes EC2 refuses outright only for the reads', async () => {
+    const stub = dryRunStub((action) => (['DescribeVolumeStatus', 'EnableFastSnapshotRestores', 'LockSnapshot'] as Action[]).includes(action)
+      ? awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
+      : awsError('DryRunOperation', 'ok'));
+    const { cloud } = makeCloud(stub);
+    // The policy conditions fast restore and lock on the snapshot's tags: a nonexistent snapshot proves nothing.
+    assert.deepEqual(await cloud.missingPermissions(), ['DescribeVolumeStatus']);
+  });
+
+  it('lists the actions answered with UnauthorizedOperation, and counts other answers as granted', async () => {
+    const stub = dryRunStub((action) => {
+      if (action === 'CreateSnapshot' || action === 'AttachVolume') return awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403);
+      if (action === 'CreateTags') return awsError('InvalidVolume.NotFound', 'The volume does not exist.');
+      if (action === 'DescribeSnapshots') return undefined; // an emulator that ignores DryRun for reads
+      return awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
+    });
+    const { cloud, metrics } = makeCloud(stub);
+    assert.deepEqual(await cloud.missingPermissions(), ['AttachVolume', 'CreateSnapshot']);
+    const gauge = await metrics.missingPermissions.get();
+    assert.deepEqual(gauge.values.map((v) => v.labels.action).sort(), ['AttachVolume', 'CreateSnapshot']);
+  });
+
+  it('skips the CreateVolume probe when no zone is known rather than guess one', async () => {
+    const stub = dryRunStub(() => awsError('DryRunOperation', 'ok'));
+    stub.on('DescribeAvailabilityZones', () => { throw awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403); });
+    const { cloud } = makeCloud(stub);
+    assert.deepEqual(await cloud.missingPermissions(), ['DescribeAvailabilityZones']);
+    assert.equal(stub.count('CreateVolume'), 0);
+    assert.equal(stub.count('EnableFastSnapshotRestores'), 0, 'it needs a zone as well');
+  });
+
+  it('sends the driver\'s request tags on the create probes, so tag-conditioned policies allow them', async () => {
+    const stub = dryRunStub(() => awsError('DryRunOperation', 'ok'));
+    const { cloud } = makeCloud(stub);
+    await cloud.missingPermissions();
+    const volumeTags = stub.inputsOf('CreateVolume')[0]?.TagSpecifications?.[0];
+    assert.equal(volumeTags?.ResourceType, 'volume');
+    assert.deepEqual(volumeTags?.Tags?.map((t) => t.Key).sort(), ['CSIVolumeName', 'ebs.csi.aws.com/cluster']);
+    const snapshotTags = stub.inputsOf('CreateSnapshot')[0]?.TagSpecifications?.[0];
+    assert.equal(snapshotTags?.ResourceType, 'snapshot');
+    assert.deepEqual(snapshotTags?.Tags?.map((t) => t.Key).sort(), ['CSIVolumeSnapshotName', 'ebs.csi.aws.com/cluster']);
+  });
+
+  it('does not report actions a least-privilege policy refuses only for lack of resource tags', async () => {
+    // The policy in docs/iam-policy.json allows these only on resources carrying the driver's
+    // tags; the probes target resources that do not exist, so EC2 refuses them either way.
+    const conditioned = new Set<Action>([
+      'DeleteVolume', 'DeleteSnapshot', 'CreateTags', 'DeleteTags', 'EnableFastSnapshotRestores', 'LockSnapshot', 'ModifyVolume',
+    ]);
+    const stub = dryRunStub((action) => conditioned.has(action)
+      ? awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
+      : awsError('DryRunOperation', 'ok'));
+    const { cloud } = makeCloud(stub);
+    assert.deepEqual(await cloud.missingPermissions(), ['ModifyVolume'], 'ModifyVolume is not tag-conditioned: a refusal means it is missing');
+  });
+});
