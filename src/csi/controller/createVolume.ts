@@ -1,0 +1,122 @@
+// CreateVolume: validate the request, work out the volume it describes, then either
+// return the volume an earlier call made under the same name or create it.
+import type { Disk, DiskOptions, VolumeType } from '../../cloud/types.js';
+import { CsiError, invalidArgument } from '../../errors.js';
+import type { CreateVolumeRequest__Output } from '../../generated/csi/v1/CreateVolumeRequest.js';
+import type { CreateVolumeResponse } from '../../generated/csi/v1/CreateVolumeResponse.js';
+import type { CallContext } from '../../server/pipeline.js';
+import { checkVolumeCapabilities, MULTI_ATTACH_MODE, type CapabilitySummary } from '../params/capabilities.js';
+import { chooseSizeGiB } from '../params/capacity.js';
+import { DEFAULT_FS_TYPE, type FsType } from '../../filesystems.js';
+import { checkFormatOptions, refuseFormatOptionsForBlock } from '../params/formatOptions.js';
+import { resolvePerformance } from '../params/performance.js';
+import { FS_TYPE_KEY, parseStorageClass, type StorageClassParams } from '../params/storageClass.js';
+import { allowedZones, choosePlacement, type ZoneSource } from '../params/topology.js';
+import { buildVolumeContext } from '../params/volumeContext.js';
+import { buildVolumeTags } from '../params/volumeTags.js';
+import { MULTI_ATTACH_TYPES, VOLUME_TYPE_LIMITS } from '../params/volumeTypes.js';
+import { resolveContentSource } from './contentSource.js';
+import type { ControllerDeps } from './deps.js';
+import { differences, waitWhileCreating } from './existingVolume.js';
+import { checkStringLength, requireField } from './validate.js';
+import { toCsiVolume } from './volumeResponse.js';
+
+/** The filesystem a mount volume gets; format options are checked against it. */
+function filesystemFor(params: StorageClassParams, caps: CapabilitySummary): FsType | undefined {
+  if (caps.block) refuseFormatOptionsForBlock(params.formatOptions);
+  if (!caps.mount) return undefined;
+  const named = new Set<string>([...(params.fsType ? [params.fsType] : []), ...caps.fsTypes]);
+  if (named.size > 1) {
+    throw invalidArgument(`parameters.${FS_TYPE_KEY} and volume_capabilities name different filesystems (${[...named].join(', ')}); name one`);
+  }
+  // The capability's fsType was checked to be one of FS_TYPES.
+  const fsType = ([...named][0] as FsType | undefined) ?? DEFAULT_FS_TYPE;
+  checkFormatOptions(params.formatOptions, fsType);
+  return fsType;
+}
+
+function checkMultiAttach(type: VolumeType, caps: CapabilitySummary): void {
+  if (caps.multiAttach && !VOLUME_TYPE_LIMITS[type].multiAttach) {
+    throw invalidArgument(`access mode ${MULTI_ATTACH_MODE} needs EBS Multi-Attach, which only type ${MULTI_ATTACH_TYPES.join(', ')} offers; parameters.type is ${type}`);
+  }
+}
+
+/** Caches the region's zones for the length of one request. */
+function zonesOnce(deps: ControllerDeps): ZoneSource {
+  let zones: ReturnType<ZoneSource> | undefined;
+  return () => (zones ??= deps.cloud.availabilityZones());
+}
+
+export async function createVolume(deps: ControllerDeps, req: CreateVolumeRequest__Output, ctx: CallContext): Promise<CreateVolumeResponse> {
+  const name = requireField(req.name, 'name');
+  checkStringLength(name, 'name');
+  const caps = checkVolumeCapabilities(req.volumeCapabilities, 'volume_capabilities');
+  const params = parseStorageClass(req.parameters, req.mutableParameters);
+  const fsType = filesystemFor(params, caps);
+  checkMultiAttach(params.volumeType, caps);
+
+  const source = await resolveContentSource(deps.cloud, req.volumeContentSource);
+  const limits = VOLUME_TYPE_LIMITS[params.volumeType];
+  const sizeGiB = chooseSizeGiB(req.capacityRange, { ...limits, what: `type ${params.volumeType}` }, source.minSizeGiB);
+  const performance = resolvePerformance(params, sizeGiB);
+  const zones = zonesOnce(deps);
+  const placement = await choosePlacement(req.accessibilityRequirements, zones, name, source.zone);
+
+  const plan: DiskOptions = {
+    name,
+    capacityGiB: sizeGiB,
+    volumeType: params.volumeType,
+    ...performance,
+    encrypted: params.encrypted,
+    ...(params.kmsKeyId !== undefined ? { kmsKeyId: params.kmsKeyId } : {}),
+    ...placement,
+    ...(source.snapshotId !== undefined ? { snapshotId: source.snapshotId } : {}),
+    multiAttach: caps.multiAttach,
+    // EC2 accepts an initialization rate only with a snapshot; one StorageClass serves
+    // both fresh and restored claims, so the rate applies to restores alone.
+    ...(source.snapshotId !== undefined && params.volumeInitializationRate !== undefined
+      ? { volumeInitializationRate: params.volumeInitializationRate } : {}),
+    tags: buildVolumeTags({
+      name, extraTags: deps.extraTags, userTags: params.userTags,
+      ...(deps.clusterId !== undefined ? { clusterId: deps.clusterId } : {}),
+      ...(params.pvcName !== undefined ? { pvcName: params.pvcName } : {}),
+      ...(params.pvcNamespace !== undefined ? { pvcNamespace: params.pvcNamespace } : {}),
+      ...(params.pvName !== undefined ? { pvName: params.pvName } : {}),
+    }),
+  };
+  const volumeContext = buildVolumeContext({
+    ...(fsType !== undefined ? { fsType } : {}),
+    formatOptions: params.formatOptions,
+    blockAttachUntilInitialized: params.blockAttachUntilInitialized,
+  });
+
+  // A repeat may find a volume of another size inside the range; IOPS per GiB then follow its size.
+  const planForSize = (capacityGiB: number): DiskOptions => ({ ...plan, capacityGiB, ...resolvePerformance(params, capacityGiB) });
+  const disk = await findOrCreate(deps, req, plan, planForSize, zones, ctx);
+  if (disk.state === 'error') {
+    throw new CsiError('INTERNAL', `EC2 could not create volume ${disk.volumeId} for "${name}" (state "error"); check the KMS key and quotas, delete the volume and retry`);
+  }
+  return { volume: toCsiVolume(disk, volumeContext) };
+}
+
+async function findOrCreate(
+  deps: ControllerDeps, req: CreateVolumeRequest__Output, plan: DiskOptions,
+  planForSize: (capacityGiB: number) => DiskOptions, zones: ZoneSource, ctx: CallContext,
+): Promise<Disk> {
+  const existing = await deps.cloud.getDiskByName(plan.name);
+  if (!existing || existing.state === 'deleting' || existing.state === 'deleted') return deps.cloud.createDisk(plan);
+  let wanted = plan;
+  try {
+    wanted = planForSize(existing.capacityGiB);
+  } catch {
+    // Its size cannot carry the requested performance: compare with the plan, which will differ.
+  }
+  const diffs = differences(existing, {
+    plan: wanted, capacityRange: req.capacityRange, allowedZones: await allowedZones(req.accessibilityRequirements, zones),
+  });
+  if (diffs.length > 0) {
+    throw new CsiError('ALREADY_EXISTS', `volume name "${plan.name}" is taken by ${existing.volumeId}, which does not match this request: ${diffs.join('; ')}`);
+  }
+  ctx.log.debug({ volumeId: existing.volumeId, state: existing.state }, 'CreateVolume: the volume already exists');
+  return waitWhileCreating(deps.cloud, existing, ctx.signal);
+}

@@ -1,0 +1,101 @@
+// ControllerPublishVolume / ControllerUnpublishVolume: attach an EBS volume to the node's
+// instance and detach it again. The publish context carries the device name EC2 was given.
+// The volume is looked up first: a repeat (the attacher re-syncing) is then answered from
+// that one Describe, and a conflict is refused before any mutating call. A volume restored
+// with blockAttachUntilInitialized is not attached while it still initializes from its
+// snapshot, so the workload does not start on a volume whose first reads are slow.
+import { isCloudError } from '../../cloud/errors.js';
+import type { Cloud, Disk, VolumeInitialization } from '../../cloud/types.js';
+import { CsiError, invalidArgument, notFound } from '../../errors.js';
+import type { ControllerHandlers } from '../../generated/csi/v1/Controller.js';
+import type { ControllerPublishVolumeRequest__Output } from '../../generated/csi/v1/ControllerPublishVolumeRequest.js';
+import type { ControllerPublishVolumeResponse } from '../../generated/csi/v1/ControllerPublishVolumeResponse.js';
+import type { AsyncHandlers } from '../../server/pipeline.js';
+import { TAG_BLOCK_ATTACH_UNTIL_INITIALIZED } from '../../tags.js';
+import { checkVolumeCapabilities, unsupportedCapability } from '../params/capabilities.js';
+import { CONTEXT_BLOCK_ATTACH_UNTIL_INITIALIZED } from '../params/volumeContext.js';
+import type { ControllerDeps } from './deps.js';
+import { looksLikeInstanceId, looksLikeVolumeId, requireField } from './validate.js';
+import { existingDisk } from './volumes.js';
+
+export const PUBLISH_CONTEXT_DEVICE_PATH = 'devicePath';
+
+type PublishHandlers = Pick<AsyncHandlers<ControllerHandlers>, 'ControllerPublishVolume' | 'ControllerUnpublishVolume'>;
+
+/**
+ * Whether the StorageClass asked to hold the attach until initialized: the tag written at
+ * creation, or the volume_context the attacher passes on from the PV.
+ */
+const holdsAttachUntilInitialized = (disk: Disk, volumeContext: Readonly<Record<string, string>>): boolean =>
+  disk.tags[TAG_BLOCK_ATTACH_UNTIL_INITIALIZED] === 'true' || volumeContext[CONTEXT_BLOCK_ATTACH_UNTIL_INITIALIZED] === 'true';
+
+function describeProgress(init: VolumeInitialization): string {
+  const parts: string[] = [];
+  if (init.progressPercent !== undefined) parts.push(`${init.progressPercent}% done`);
+  if (init.secondsLeft !== undefined) {
+    parts.push(init.secondsLeft < 60 ? `about ${init.secondsLeft} s left` : `about ${Math.ceil(init.secondsLeft / 60)} min left`);
+  }
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** Refuses, retryably, to attach a volume that must first finish initializing. */
+async function checkInitialized(cloud: Cloud, disk: Disk, volumeContext: Readonly<Record<string, string>>): Promise<void> {
+  // Only a volume restored from a snapshot initializes.
+  if (disk.snapshotId === undefined || !holdsAttachUntilInitialized(disk, volumeContext)) return;
+  const init = await cloud.getVolumeInitialization(disk.volumeId);
+  // Unknown to EC2 now: attachDisk reports the missing volume.
+  if (init === undefined || init.initialized) return;
+  throw new CsiError('UNAVAILABLE',
+    `volume ${disk.volumeId} is still initializing from snapshot ${disk.snapshotId}${describeProgress(init)}; its StorageClass sets `
+    + 'blockAttachUntilInitialized, so it is attached only once initialization completes (the attach is retried until then)');
+}
+
+async function publish(cloud: Cloud, req: ControllerPublishVolumeRequest__Output): Promise<ControllerPublishVolumeResponse> {
+  const volumeId = requireField(req.volumeId, 'volume_id');
+  const nodeId = requireField(req.nodeId, 'node_id');
+  checkVolumeCapabilities(req.volumeCapability ? [req.volumeCapability] : [], 'volume_capability');
+  if (req.readonly) {
+    // EC2 attaches read-write only; the node mounts read-only when the capability asks for it.
+    throw invalidArgument('readonly: this plugin does not offer PUBLISH_READONLY; EBS volumes attach read-write');
+  }
+  // A node id EC2 could never have issued names no node; real-looking ones are checked by
+  // attachDisk, which looks the instance up anyway (one Describe fewer than asking here).
+  if (!looksLikeInstanceId(nodeId)) throw notFound(`node ${nodeId} does not exist`);
+  const disk = await existingDisk(cloud, volumeId);
+  const problem = unsupportedCapability(req.volumeCapability ?? {}, 'volume_capability', disk);
+  if (problem) throw invalidArgument(problem);
+
+  const here = disk.attachments.find((a) => a.instanceId === nodeId && (a.state === 'attached' || a.state === 'busy'));
+  if (here) return { publishContext: { [PUBLISH_CONTEXT_DEVICE_PATH]: here.device } };
+  if (!disk.multiAttachEnabled) {
+    const elsewhere = disk.attachments.find((a) => a.instanceId !== nodeId && a.state !== 'detached');
+    if (elsewhere) {
+      throw new CsiError('FAILED_PRECONDITION', `volume ${volumeId} is ${elsewhere.state} to node ${elsewhere.instanceId}; without Multi-Attach it must be unpublished there first`);
+    }
+  }
+  await checkInitialized(cloud, disk, req.volumeContext ?? {});
+  const devicePath = await cloud.attachDisk(volumeId, nodeId);
+  return { publishContext: { [PUBLISH_CONTEXT_DEVICE_PATH]: devicePath } };
+}
+
+async function unpublish(cloud: Cloud, volumeId: string, nodeId: string): Promise<void> {
+  // CSI: a volume that is not attached, or a volume or node that is gone, is already unpublished.
+  if (!looksLikeVolumeId(volumeId) || !looksLikeInstanceId(nodeId)) return;
+  try {
+    await cloud.detachDisk(volumeId, nodeId);
+  } catch (err) {
+    if (isCloudError(err, 'VolumeNotFound') || isCloudError(err, 'InstanceNotFound')) return;
+    throw err;
+  }
+}
+
+export function publishHandlers(deps: ControllerDeps): PublishHandlers {
+  const { cloud } = deps;
+  return {
+    ControllerPublishVolume: (req) => publish(cloud, req),
+    ControllerUnpublishVolume: async (req) => {
+      await unpublish(cloud, requireField(req.volumeId, 'volume_id'), requireField(req.nodeId, 'node_id'));
+      return {};
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// VolumeAttributesClass parameters, as ControllerModifyVolume receives them in
+// mutable_parameters. Keys match case-insensitively; unknown keys are refused.
+import { VOLUME_TYPES, type VolumeType } from '../../cloud/types.js';
+import { invalidArgument } from '../../errors.js';
+import { checkUserTag } from '../../tags.js';
+import { parseTagSpecifications } from './snapshotClass.js';
+// external-resizer's --extra-modify-metadata sends the same keys as the provisioner's.
+import { PV_NAME_KEY, PVC_NAME_KEY, PVC_NAMESPACE_KEY } from './storageClass.js';
+import { isVolumeType } from './volumeTypes.js';
+
+export interface ModifyParameters {
+  readonly volumeType?: VolumeType;
+  readonly iops?: number;
+  readonly throughput?: number;
+  readonly iopsPerGB?: number;
+  /** Raise IOPS computed from iopsPerGB to the type's minimum instead of failing. */
+  readonly allowAutoIopsIncrease: boolean;
+  readonly tagsToAdd: Readonly<Record<string, string>>;
+  readonly tagKeysToDelete: readonly string[];
+}
+
+const KEYS = {
+  type: 'type',
+  iops: 'iops',
+  throughput: 'throughput',
+  iopspergb: 'iopsPerGB',
+  allowautoiopsincreaseonmodify: 'allowAutoIOPSIncreaseOnModify',
+  [PVC_NAME_KEY]: PVC_NAME_KEY,
+  [PVC_NAMESPACE_KEY]: PVC_NAMESPACE_KEY,
+  [PV_NAME_KEY]: PV_NAME_KEY,
+} as const;
+type Known = (typeof KEYS)[keyof typeof KEYS];
+const USER_KEYS = 'type, iops, throughput, iopsPerGB, allowAutoIOPSIncreaseOnModify, tagSpecification_<n>, tagDeletion_<n>';
+
+const TAG_SPEC = /^tagspecification_\d+$/;
+const TAG_DELETION = /^tagdeletion_\d+$/;
+
+export function parseModifyParameters(parameters: Readonly<Record<string, string>>): ModifyParameters {
+  const known = new Map<Known, string>();
+  const tagSpecs: [string, string][] = [];
+  const deletions: [string, string][] = [];
+  for (const [key, value] of Object.entries(parameters)) {
+    const lower = key.toLowerCase();
+    if (TAG_SPEC.test(lower)) { tagSpecs.push([key, value]); continue; }
+    if (TAG_DELETION.test(lower)) { deletions.push([key, value]); continue; }
+    const name = (KEYS as Record<string, Known | undefined>)[lower];
+    if (!name) throw invalidArgument(`VolumeAttributesClass parameter "${key}" is not supported; allowed: ${USER_KEYS}`);
+    known.set(name, value);
+  }
+  const typeText = known.get('type');
+  const volumeType = typeText === undefined ? undefined : parseVolumeType(typeText);
+  const iops = optionalPositive(known, 'iops', 'IOPS');
+  const iopsPerGB = optionalPositive(known, 'iopsPerGB', 'IOPS per GiB');
+  if (iops !== undefined && iopsPerGB !== undefined) {
+    throw invalidArgument('iops and iopsPerGB are mutually exclusive; give one of them');
+  }
+  // Without the resizer's --extra-modify-metadata these are empty, as in the reference.
+  const vars = { PVCName: known.get(PVC_NAME_KEY) ?? '', PVCNamespace: known.get(PVC_NAMESPACE_KEY) ?? '', PVName: known.get(PV_NAME_KEY) ?? '' };
+  const tagsToAdd = parseTagSpecifications(tagSpecs, vars);
+  const tagKeysToDelete = deletions.map(([field, raw]) => {
+    const key = raw.trim();
+    try {
+      checkUserTag(key, '', field);
+    } catch (err) {
+      throw invalidArgument(err instanceof Error ? err.message : String(err));
+    }
+    if (Object.hasOwn(tagsToAdd, key)) throw invalidArgument(`${field}: tag "${key}" is both added by a tagSpecification and deleted`);
+    return key;
+  });
+  const throughput = optionalPositive(known, 'throughput', 'MiB/s');
+  const modifiesSomething = volumeType !== undefined || iops !== undefined || iopsPerGB !== undefined || throughput !== undefined
+    || Object.keys(tagsToAdd).length > 0 || tagKeysToDelete.length > 0;
+  if (!modifiesSomething) throw invalidArgument(`mutable_parameters asks for no change; give at least one of ${USER_KEYS}`);
+  return {
+    ...(volumeType ? { volumeType } : {}),
+    ...(iops !== undefined ? { iops } : {}),
+    ...(iopsPerGB !== undefined ? { iopsPerGB } : {}),
+    ...(throughput !== undefined ? { throughput } : {}),
+    allowAutoIopsIncrease: parseBoolean(known.get('allowAutoIOPSIncreaseOnModify')),
+    tagsToAdd,
+    tagKeysToDelete: [...new Set(tagKeysToDelete)],
+  };
+}
+
+function parseVolumeType(text: string): VolumeType {
+  const type = text.trim().toLowerCase();
+  if (!isVolumeType(type)) throw invalidArgument(`type "${text}" is not an EBS volume type; allowed: ${VOLUME_TYPES.join(', ')}`);
+  return type;
+}
+
+function optionalPositive(known: ReadonlyMap<Known, string>, field: 'iops' | 'iopsPerGB' | 'throughput', unit: string): number | undefined {
+  const text = known.get(field);
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw invalidArgument(`${field} must be a positive whole number (${unit}); got "${text}"`);
+  return n;
+}
+
+function parseBoolean(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  const t = text.trim().toLowerCase();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  throw invalidArgument(`allowAutoIOPSIncreaseOnModify must be true or false; got "${text}"`);
+}

@@ -1,0 +1,140 @@
+// VolumeSnapshotClass parameters, as CreateSnapshot receives them. Keys are matched
+// case-insensitively like StorageClass keys; anything unknown is refused so that a typo
+// (say `lockDurration`) fails loudly instead of silently creating an unlocked snapshot.
+import type { SnapshotLock } from '../../cloud/types.js';
+import { invalidArgument } from '../../errors.js';
+import { parseTagSpecification } from './tagTemplate.js';
+
+export interface SnapshotClassParameters {
+  /** User tags from tagSpecification_N, templates already filled in. */
+  readonly userTags: Readonly<Record<string, string>>;
+  /** Zones to enable fast snapshot restore in (not yet checked against the region). */
+  readonly fastRestoreZones: readonly string[];
+  readonly outpostArn?: string;
+  readonly lock?: SnapshotLock;
+}
+
+// Added by external-snapshotter's --extra-create-metadata; they feed the tag templates.
+export const SNAPSHOT_NAME_KEY = 'csi.storage.k8s.io/volumesnapshot/name';
+export const SNAPSHOT_NAMESPACE_KEY = 'csi.storage.k8s.io/volumesnapshot/namespace';
+export const SNAPSHOT_CONTENT_NAME_KEY = 'csi.storage.k8s.io/volumesnapshotcontent/name';
+
+const KEYS = {
+  fastsnapshotrestoreavailabilityzones: 'fastSnapshotRestoreAvailabilityZones',
+  outpostarn: 'outpostArn',
+  lockmode: 'lockMode',
+  lockduration: 'lockDuration',
+  lockexpirationdate: 'lockExpirationDate',
+  lockcooloffperiod: 'lockCoolOffPeriod',
+  [SNAPSHOT_NAME_KEY]: SNAPSHOT_NAME_KEY,
+  [SNAPSHOT_NAMESPACE_KEY]: SNAPSHOT_NAMESPACE_KEY,
+  [SNAPSHOT_CONTENT_NAME_KEY]: SNAPSHOT_CONTENT_NAME_KEY,
+} as const;
+type Known = (typeof KEYS)[keyof typeof KEYS];
+const USER_KEYS = 'fastSnapshotRestoreAvailabilityZones, outpostArn, lockMode, lockDuration, lockExpirationDate, lockCoolOffPeriod';
+
+const TAG_SPEC = /^tagspecification_\d+$/;
+const MAX_LOCK_DAYS = 36_500;
+const MAX_COOL_OFF_HOURS = 72;
+const OUTPOST_ARN = /^arn:aws[a-z-]*:outposts:[a-z0-9-]+:\d{12}:outpost\/op-[0-9a-f]+$/;
+
+export function parseSnapshotClassParameters(parameters: Readonly<Record<string, string>>, now = new Date()): SnapshotClassParameters {
+  const known = new Map<Known, string>();
+  const tagSpecs: [string, string][] = [];
+  for (const [key, value] of Object.entries(parameters)) {
+    const lower = key.toLowerCase();
+    if (TAG_SPEC.test(lower)) { tagSpecs.push([key, value]); continue; }
+    const name = (KEYS as Record<string, Known | undefined>)[lower];
+    if (!name) {
+      throw invalidArgument(`VolumeSnapshotClass parameter "${key}" is not supported; allowed: ${USER_KEYS}, tagSpecification_<n>`);
+    }
+    known.set(name, value);
+  }
+  // Without the snapshotter's --extra-create-metadata these are empty, as in the reference.
+  const templateValues: Record<string, string> = {
+    VolumeSnapshotName: known.get(SNAPSHOT_NAME_KEY) ?? '',
+    VolumeSnapshotNamespace: known.get(SNAPSHOT_NAMESPACE_KEY) ?? '',
+    VolumeSnapshotContentName: known.get(SNAPSHOT_CONTENT_NAME_KEY) ?? '',
+  };
+  const outpostArn = known.get('outpostArn')?.trim();
+  if (outpostArn !== undefined && !OUTPOST_ARN.test(outpostArn)) {
+    throw invalidArgument(`outpostArn "${outpostArn}" is not an outpost ARN (arn:aws:outposts:<region>:<account>:outpost/op-<hex>)`);
+  }
+  const lock = parseLock(known, now);
+  return {
+    userTags: parseTagSpecifications(tagSpecs, templateValues),
+    fastRestoreZones: parseZoneList(known.get('fastSnapshotRestoreAvailabilityZones')),
+    ...(outpostArn ? { outpostArn } : {}),
+    ...(lock ? { lock } : {}),
+  };
+}
+
+/** tagSpecification_N parameters → tags; two parameters setting one key are refused. */
+export function parseTagSpecifications(specs: readonly [string, string][], vars: Readonly<Record<string, string>>): Record<string, string> {
+  const tags: Record<string, string> = {};
+  const setBy = new Map<string, string>();
+  for (const [field, spec] of specs) {
+    const [key, value] = parseTagSpecification(spec, vars, field);
+    const earlier = setBy.get(key);
+    if (earlier !== undefined) throw invalidArgument(`${earlier} and ${field} both set tag "${key}"`);
+    setBy.set(key, field);
+    tags[key] = value;
+  }
+  return tags;
+}
+
+function parseZoneList(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const zones = [...new Set(text.split(',').map((z) => z.trim()).filter((z) => z.length > 0))];
+  if (zones.length === 0) throw invalidArgument('fastSnapshotRestoreAvailabilityZones is empty; give a comma-separated list of zones such as "us-east-1a,us-east-1b"');
+  return zones;
+}
+
+function wholeNumber(field: string, text: string, min: number, max: number, unit: string): number {
+  const trimmed = text.trim();
+  const n = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw invalidArgument(`${field} must be a whole number of ${unit} from ${min} to ${max}; got "${text}"`);
+  }
+  return n;
+}
+
+function parseLock(known: ReadonlyMap<Known, string>, now: Date): SnapshotLock | undefined {
+  const modeText = known.get('lockMode');
+  const duration = known.get('lockDuration');
+  const expiration = known.get('lockExpirationDate');
+  const coolOff = known.get('lockCoolOffPeriod');
+  if (modeText === undefined) {
+    const stray = (['lockDuration', 'lockExpirationDate', 'lockCoolOffPeriod'] as const).filter((k) => known.has(k));
+    if (stray.length > 0) throw invalidArgument(`${stray.join(', ')} given without lockMode; set lockMode to governance or compliance`);
+    return undefined;
+  }
+  const mode = modeText.trim().toLowerCase();
+  if (mode !== 'governance' && mode !== 'compliance') {
+    throw invalidArgument(`lockMode must be governance or compliance; got "${modeText}"`);
+  }
+  if ((duration === undefined) === (expiration === undefined)) {
+    throw invalidArgument('a snapshot lock needs exactly one of lockDuration (days) and lockExpirationDate (RFC 3339 date)');
+  }
+  let expirationDate: Date | undefined;
+  if (expiration !== undefined) {
+    // RFC 3339 requires a time zone; a bare date would be read in the driver's local zone.
+    const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+    expirationDate = new Date(expiration.trim());
+    if (!rfc3339.test(expiration.trim()) || Number.isNaN(expirationDate.getTime())) {
+      throw invalidArgument(`lockExpirationDate must be an RFC 3339 date such as 2030-01-31T00:00:00Z; got "${expiration}"`);
+    }
+    if (expirationDate.getTime() <= now.getTime()) {
+      throw invalidArgument(`lockExpirationDate ${expiration} is in the past; it must be a future date`);
+    }
+  }
+  if (coolOff !== undefined && mode !== 'compliance') {
+    throw invalidArgument('lockCoolOffPeriod applies to lockMode compliance only; remove it or set lockMode to compliance');
+  }
+  return {
+    mode,
+    ...(duration !== undefined ? { durationDays: wholeNumber('lockDuration', duration, 1, MAX_LOCK_DAYS, 'days') } : {}),
+    ...(expirationDate ? { expirationDate } : {}),
+    ...(coolOff !== undefined ? { coolOffHours: wholeNumber('lockCoolOffPeriod', coolOff, 1, MAX_COOL_OFF_HOURS, 'hours') } : {}),
+  };
+}

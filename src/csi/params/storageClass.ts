@@ -1,0 +1,265 @@
+// StorageClass parameters (CreateVolumeRequest.parameters) → typed, validated settings.
+// Keys match case-insensitively, as in the reference driver; an unknown key is refused
+// rather than ignored, so a typo never silently provisions the wrong volume.
+import { VOLUME_TYPES, type VolumeType } from '../../cloud/types.js';
+import { invalidArgument } from '../../errors.js';
+import { FORMAT_OPTION_NAMES, FS_TYPES, isFsType, type FormatOptions, type FsType } from '../../filesystems.js';
+import { parseTagSpecification } from './tagTemplate.js';
+import {
+  DEFAULT_VOLUME_TYPE, IOPS_TYPES, THROUGHPUT_TYPES, VOLUME_TYPE_LIMITS, isVolumeType,
+} from './volumeTypes.js';
+
+export interface StorageClassParams {
+  readonly volumeType: VolumeType;
+  readonly iops?: number;
+  readonly iopsPerGB?: number;
+  readonly allowAutoIopsPerGBIncrease: boolean;
+  /** Read by ControllerModifyVolume from the VolumeAttributesClass; accepted here so one class can carry it. */
+  readonly allowAutoIopsIncreaseOnModify: boolean;
+  readonly throughput?: number;
+  readonly encrypted: boolean;
+  readonly kmsKeyId?: string;
+  /** MiB/s at which a volume restored from a snapshot is initialized. */
+  readonly volumeInitializationRate?: number;
+  readonly blockAttachUntilInitialized: boolean;
+  /** Only when the StorageClass names one; the capability's fsType or ext4 apply otherwise. */
+  readonly fsType?: FsType;
+  readonly formatOptions: FormatOptions;
+  /** tagSpecification_N tags, templates filled in, reserved keys refused. */
+  readonly userTags: Readonly<Record<string, string>>;
+  readonly pvcName?: string;
+  readonly pvcNamespace?: string;
+  readonly pvName?: string;
+}
+
+export const PVC_NAME_KEY = 'csi.storage.k8s.io/pvc/name';
+export const PVC_NAMESPACE_KEY = 'csi.storage.k8s.io/pvc/namespace';
+export const PV_NAME_KEY = 'csi.storage.k8s.io/pv/name';
+export const FS_TYPE_KEY = 'csi.storage.k8s.io/fstype';
+
+/** Canonical spelling of every key, as documentation and error messages show it. */
+export const STORAGE_CLASS_KEYS = [
+  'type', 'iops', 'iopsPerGB', 'allowAutoIOPSPerGBIncrease', 'allowAutoIOPSIncreaseOnModify', 'throughput',
+  'encrypted', 'kmsKeyId', 'volumeInitializationRate', 'blockAttachUntilInitialized', FS_TYPE_KEY,
+  ...FORMAT_OPTION_NAMES, PVC_NAME_KEY, PVC_NAMESPACE_KEY, PV_NAME_KEY,
+] as const;
+type Key = (typeof STORAGE_CLASS_KEYS)[number];
+
+/** Keys the reference driver still accepts from older manifests, and what they stand for. */
+const DEPRECATED_ALIASES: ReadonlyMap<string, Key | 'ignored'> = new Map<string, Key | 'ignored'>([
+  ['fstype', FS_TYPE_KEY],
+  // io2 volumes are all Block Express now; the flag no longer changes anything.
+  ['blockexpress', 'ignored'],
+]);
+
+const TAG_SPEC_KEY = /^tagspecification_\d+$/i;
+const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
+const WHOLE_NUMBER = /^\d+$/;
+
+const byLowerCase: ReadonlyMap<string, Key> = new Map(STORAGE_CLASS_KEYS.map((k) => [k.toLowerCase(), k]));
+
+const allowedKeysText = (): string => `${STORAGE_CLASS_KEYS.join(', ')}, tagSpecification_<N>`;
+
+type Raw = Partial<Record<Key, string>>;
+
+/** Sorts parameters into known keys and tag specifications; refuses unknown and repeated keys. */
+function collect(parameters: Readonly<Record<string, string>>): { raw: Raw; tagSpecs: [string, string][] } {
+  const raw: Raw = {};
+  const tagSpecs: [string, string][] = [];
+  const seen = new Map<string, string>();
+  for (const [key, value] of Object.entries(parameters)) {
+    const lower = key.toLowerCase();
+    const alias = DEPRECATED_ALIASES.get(lower);
+    const canonical = byLowerCase.get(lower) ?? (alias === 'ignored' ? undefined : alias);
+    const identity = canonical?.toLowerCase() ?? lower;
+    const earlier = seen.get(identity);
+    if (earlier !== undefined) throw invalidArgument(`parameters "${earlier}" and "${key}" name the same parameter; give it once`);
+    seen.set(identity, key);
+    if (canonical) raw[canonical] = value;
+    else if (TAG_SPEC_KEY.test(key)) tagSpecs.push([key, value]);
+    else if (alias !== 'ignored') {
+      throw invalidArgument(`unknown parameter "${key}"; allowed keys (case-insensitive): ${allowedKeysText()}`);
+    }
+  }
+  return { raw, tagSpecs };
+}
+
+function booleanOf(raw: Raw, key: Key): boolean | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  const lower = value.trim().toLowerCase();
+  if (lower !== 'true' && lower !== 'false') throw invalidArgument(`parameters.${key} must be "true" or "false"; got "${value}"`);
+  return lower === 'true';
+}
+
+function positiveIntOf(raw: Raw, key: Key, unit: string): number | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  const n = Number(trimmed);
+  if (!WHOLE_NUMBER.test(trimmed) || n < 1 || !Number.isSafeInteger(n)) {
+    throw invalidArgument(`parameters.${key} must be a positive whole number of ${unit}; got "${value}"`);
+  }
+  return n;
+}
+
+function alphanumericOf(raw: Raw, key: Key): string | undefined {
+  const value = raw[key];
+  if (value === undefined) return undefined;
+  if (!ALPHANUMERIC.test(value)) throw invalidArgument(`parameters.${key} must be alphanumeric (letters and digits only); got "${value}"`);
+  return value;
+}
+
+function volumeTypeOf(raw: Raw): VolumeType {
+  const value = raw.type;
+  if (value === undefined) return DEFAULT_VOLUME_TYPE;
+  const lower = value.trim().toLowerCase();
+  if (!isVolumeType(lower)) throw invalidArgument(`parameters.type "${value}" is not an EBS volume type; use one of ${VOLUME_TYPES.join(', ')}`);
+  return lower;
+}
+
+function fsTypeOf(raw: Raw): FsType | undefined {
+  const value = raw[FS_TYPE_KEY];
+  if (value === undefined || value === '') return undefined;
+  const lower = value.toLowerCase();
+  if (!isFsType(lower)) throw invalidArgument(`parameters.${FS_TYPE_KEY} "${value}" is not supported; use one of ${FS_TYPES.join(', ')}`);
+  return lower;
+}
+
+/** Checks what depends on the type alone; size-dependent limits are in performance.ts. */
+function checkPerformance(type: VolumeType, iops: number | undefined, iopsPerGB: number | undefined, throughput: number | undefined, allowIncrease: boolean): void {
+  const limits = VOLUME_TYPE_LIMITS[type];
+  if (iops !== undefined && iopsPerGB !== undefined) {
+    throw invalidArgument('parameters.iops and parameters.iopsPerGB exclude each other; give one of them');
+  }
+  if ((iops !== undefined || iopsPerGB !== undefined) && !limits.iops) {
+    const which = iops !== undefined ? 'iops' : 'iopsPerGB';
+    throw invalidArgument(`parameters.${which} cannot be set for type ${type}; only ${IOPS_TYPES.join(', ')} accept it`);
+  }
+  if (limits.iops && iops !== undefined) {
+    const { min, max } = limits.iops;
+    if (iops > max || (iops < min && !allowIncrease)) {
+      throw invalidArgument(`parameters.iops ${iops} is outside what type ${type} allows (${min}–${max})`);
+    }
+  }
+  if (limits.iopsRequired && iops === undefined && iopsPerGB === undefined) {
+    throw invalidArgument(`type ${type} needs parameters.iops or parameters.iopsPerGB`);
+  }
+  if (throughput !== undefined) {
+    if (!limits.throughput) throw invalidArgument(`parameters.throughput cannot be set for type ${type}; only ${THROUGHPUT_TYPES.join(', ')} accept it`);
+    const { min, max } = limits.throughput;
+    if (throughput < min || throughput > max) {
+      throw invalidArgument(`parameters.throughput ${throughput} MiB/s is outside what type ${type} allows (${min}–${max} MiB/s)`);
+    }
+  }
+}
+
+const INIT_RATE = { min: 100, max: 300 };
+
+function userTagsOf(tagSpecs: readonly [string, string][], vars: Readonly<Record<string, string>>, field: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  const from = new Map<string, string>();
+  // Sorted by N so that messages and results do not depend on map order.
+  const ordered = [...tagSpecs].sort((a, b) => Number(a[0].split('_')[1]) - Number(b[0].split('_')[1]));
+  for (const [param, text] of ordered) {
+    const [key, value] = parseTagSpecification(text, vars, `${field}.${param}`);
+    const earlier = from.get(key);
+    if (earlier !== undefined) throw invalidArgument(`${field}.${earlier} and ${field}.${param} both set tag "${key}"`);
+    from.set(key, param);
+    tags[key] = value;
+  }
+  return tags;
+}
+
+/** Keys a VolumeAttributesClass may set (CreateVolumeRequest.mutable_parameters). */
+export const MUTABLE_KEYS = ['type', 'iops', 'iopsPerGB', 'throughput', 'allowAutoIOPSIncreaseOnModify'] as const satisfies readonly Key[];
+const TAG_DELETION_KEY = /^tagdeletion_\d+$/i;
+const mutableByLowerCase: ReadonlyMap<string, Key> = new Map(MUTABLE_KEYS.map((k) => [k.toLowerCase(), k]));
+
+/**
+ * Lays mutable_parameters over the StorageClass values: the CSI spec gives them precedence.
+ * iops and iopsPerGB replace each other; tag deletions mean nothing on a new volume.
+ */
+function overlayMutable(raw: Raw, mutable: Readonly<Record<string, string>>): [string, string][] {
+  const tagSpecs: [string, string][] = [];
+  for (const [key, value] of Object.entries(mutable)) {
+    const canonical = mutableByLowerCase.get(key.toLowerCase());
+    if (canonical) {
+      raw[canonical] = value;
+      if (canonical === 'iops') delete raw.iopsPerGB;
+      if (canonical === 'iopsPerGB') delete raw.iops;
+    } else if (TAG_SPEC_KEY.test(key)) {
+      tagSpecs.push([key, value]);
+    } else if (!TAG_DELETION_KEY.test(key)) {
+      throw invalidArgument(`unknown mutable parameter "${key}"; allowed keys (case-insensitive): ${MUTABLE_KEYS.join(', ')}, tagSpecification_<N>, tagDeletion_<N>`);
+    }
+  }
+  return tagSpecs;
+}
+
+/**
+ * Parses StorageClass parameters, with the VolumeAttributesClass's mutable_parameters
+ * (when given) taking precedence over them.
+ */
+export function parseStorageClass(
+  parameters: Readonly<Record<string, string>> | null | undefined,
+  mutableParameters?: Readonly<Record<string, string>> | null,
+): StorageClassParams {
+  const { raw, tagSpecs } = collect(parameters ?? {});
+  const mutableTagSpecs = overlayMutable(raw, mutableParameters ?? {});
+  const volumeType = volumeTypeOf(raw);
+  const iops = positiveIntOf(raw, 'iops', 'IOPS');
+  const iopsPerGB = positiveIntOf(raw, 'iopsPerGB', 'IOPS per GiB');
+  const throughput = positiveIntOf(raw, 'throughput', 'MiB/s');
+  const allowAutoIopsPerGBIncrease = booleanOf(raw, 'allowAutoIOPSPerGBIncrease') ?? false;
+  checkPerformance(volumeType, iops, iopsPerGB, throughput, allowAutoIopsPerGBIncrease);
+
+  const kmsKeyId = raw.kmsKeyId?.trim() || undefined;
+  const encryptedFlag = booleanOf(raw, 'encrypted');
+  if (encryptedFlag === false && kmsKeyId) {
+    throw invalidArgument('parameters.kmsKeyId asks for encryption but parameters.encrypted is "false"');
+  }
+  const volumeInitializationRate = positiveIntOf(raw, 'volumeInitializationRate', 'MiB/s');
+  if (volumeInitializationRate !== undefined && (volumeInitializationRate < INIT_RATE.min || volumeInitializationRate > INIT_RATE.max)) {
+    throw invalidArgument(`parameters.volumeInitializationRate ${volumeInitializationRate} MiB/s is outside ${INIT_RATE.min}–${INIT_RATE.max} MiB/s`);
+  }
+
+  const formatOptions: FormatOptions = {
+    ...optional('blockSize', alphanumericOf(raw, 'blockSize')),
+    ...optional('inodeSize', alphanumericOf(raw, 'inodeSize')),
+    ...optional('bytesPerInode', alphanumericOf(raw, 'bytesPerInode')),
+    ...optional('numberOfInodes', alphanumericOf(raw, 'numberOfInodes')),
+    ...optional('ext4BigAlloc', booleanOf(raw, 'ext4BigAlloc')),
+    ...optional('ext4ClusterSize', alphanumericOf(raw, 'ext4ClusterSize')),
+  };
+
+  const pvcName = raw[PVC_NAME_KEY];
+  const pvcNamespace = raw[PVC_NAMESPACE_KEY];
+  const pvName = raw[PV_NAME_KEY];
+  const templateVars = { PVCName: pvcName ?? '', PVCNamespace: pvcNamespace ?? '', PVName: pvName ?? '' };
+  const userTags = { ...userTagsOf(tagSpecs, templateVars, 'parameters'), ...userTagsOf(mutableTagSpecs, templateVars, 'mutable_parameters') };
+
+  return {
+    volumeType,
+    ...optional('iops', iops),
+    ...optional('iopsPerGB', iopsPerGB),
+    allowAutoIopsPerGBIncrease,
+    allowAutoIopsIncreaseOnModify: booleanOf(raw, 'allowAutoIOPSIncreaseOnModify') ?? false,
+    ...optional('throughput', throughput),
+    encrypted: encryptedFlag === true || kmsKeyId !== undefined,
+    ...optional('kmsKeyId', kmsKeyId),
+    ...optional('volumeInitializationRate', volumeInitializationRate),
+    blockAttachUntilInitialized: booleanOf(raw, 'blockAttachUntilInitialized') ?? false,
+    ...optional('fsType', fsTypeOf(raw)),
+    formatOptions,
+    userTags,
+    ...optional('pvcName', pvcName),
+    ...optional('pvcNamespace', pvcNamespace),
+    ...optional('pvName', pvName),
+  };
+}
+
+/** `{ [key]: value }` when the value is defined, else `{}` (exactOptionalPropertyTypes-friendly spreads). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}

@@ -1,0 +1,124 @@
+// Where a new volume goes (zone, and Outpost when asked) from CreateVolume's
+// accessibility_requirements, and the topology a volume reports back.
+// Zone choice: the first preferred segment naming a zone, else the first requisite one,
+// else any zone of the region (picked by a hash of the volume name, so retries agree).
+import { createHash } from 'node:crypto';
+import type { Disk, Zone } from '../../cloud/types.js';
+import { CsiError, invalidArgument } from '../../errors.js';
+
+export const ZONE_KEY = 'topology.kubernetes.io/zone';
+/** Still reported by nodes and accepted, for PVs created by older drivers. */
+export const LEGACY_ZONE_KEY = 'topology.ebs.csi.aws.com/zone';
+/** Provisioning only: a zone id (e.g. use1-az1), the same physical zone in every account. */
+export const ZONE_ID_KEY = 'topology.k8s.aws/zone-id';
+export const OUTPOST_ID_KEY = 'topology.ebs.csi.aws.com/outpost-id';
+export const OUTPOST_REGION_KEY = 'topology.ebs.csi.aws.com/region';
+export const OUTPOST_PARTITION_KEY = 'topology.ebs.csi.aws.com/partition';
+export const OUTPOST_ACCOUNT_KEY = 'topology.ebs.csi.aws.com/account-id';
+
+type Segments = Readonly<Record<string, string>>;
+
+export interface TopologyRequirementInput {
+  readonly requisite?: readonly { readonly segments?: Segments }[];
+  readonly preferred?: readonly { readonly segments?: Segments }[];
+}
+
+export interface Placement {
+  readonly availabilityZone: string;
+  readonly outpostArn?: string;
+}
+
+/** The region's zones, loaded at most once per request and only when needed. */
+export type ZoneSource = () => Promise<readonly Zone[]>;
+
+function onceOnly(source: ZoneSource): ZoneSource {
+  let loaded: Promise<readonly Zone[]> | undefined;
+  return () => (loaded ??= source());
+}
+
+const namesZone = (s: Segments): boolean => Boolean(s[ZONE_KEY] || s[LEGACY_ZONE_KEY] || s[ZONE_ID_KEY]);
+
+/** Segments that name a zone, preferred first (CSI orders preferred by priority). */
+function zoneSegments(requirement: TopologyRequirementInput | null | undefined): Segments[] {
+  const all = [...(requirement?.preferred ?? []), ...(requirement?.requisite ?? [])];
+  return all.map((t) => t.segments ?? {}).filter(namesZone);
+}
+
+async function zoneOf(segments: Segments, zones: ZoneSource): Promise<string | undefined> {
+  const name = segments[ZONE_KEY] || segments[LEGACY_ZONE_KEY];
+  if (name) return name;
+  const id = segments[ZONE_ID_KEY];
+  return (await zones()).find((z) => z.zoneId === id)?.name;
+}
+
+function outpostArnOf(segments: Segments): string | undefined {
+  const outpostId = segments[OUTPOST_ID_KEY];
+  if (!outpostId) return undefined;
+  const missing = [OUTPOST_REGION_KEY, OUTPOST_PARTITION_KEY, OUTPOST_ACCOUNT_KEY].filter((k) => !segments[k]);
+  if (missing.length > 0) {
+    throw invalidArgument(`accessibility_requirements: a segment with ${OUTPOST_ID_KEY} also needs ${missing.join(', ')}`);
+  }
+  return `arn:${segments[OUTPOST_PARTITION_KEY]}:outposts:${segments[OUTPOST_REGION_KEY]}:${segments[OUTPOST_ACCOUNT_KEY]}:outpost/${outpostId}`;
+}
+
+/** Every zone the requirement allows; undefined when it does not constrain the zone. */
+export async function allowedZones(requirement: TopologyRequirementInput | null | undefined, zones: ZoneSource): Promise<ReadonlySet<string> | undefined> {
+  const segments = zoneSegments(requirement);
+  if (segments.length === 0) return undefined;
+  const names = await Promise.all(segments.map((s) => zoneOf(s, zones)));
+  return new Set(names.filter((n): n is string => n !== undefined));
+}
+
+function describeRequirement(segments: readonly Segments[]): string {
+  return segments.map((s) => s[ZONE_KEY] || s[LEGACY_ZONE_KEY] || `${ZONE_ID_KEY}=${s[ZONE_ID_KEY]}`).join(', ');
+}
+
+function pickByName(zones: readonly Zone[], volumeName: string): string {
+  const sorted = [...zones].map((z) => z.name).sort();
+  const digest = createHash('sha256').update(volumeName).digest();
+  return sorted[digest.readUInt32BE(0) % sorted.length] ?? '';
+}
+
+/**
+ * Chooses the zone (and Outpost) of a new volume. `requiredZone` is set when the content
+ * source pins the zone; a requirement that excludes it is RESOURCE_EXHAUSTED.
+ */
+export async function choosePlacement(
+  requirement: TopologyRequirementInput | null | undefined, source: ZoneSource, volumeName: string, requiredZone?: string,
+): Promise<Placement> {
+  const zones = onceOnly(source);
+  const segments = zoneSegments(requirement);
+  if (requiredZone !== undefined) {
+    const allowed = await allowedZones(requirement, zones);
+    if (allowed && !allowed.has(requiredZone)) {
+      throw new CsiError('RESOURCE_EXHAUSTED', `the volume source is in zone ${requiredZone}, which accessibility_requirements exclude (${describeRequirement(segments)})`);
+    }
+    return { availabilityZone: requiredZone };
+  }
+  for (const s of segments) {
+    const zone = await zoneOf(s, zones);
+    if (zone !== undefined) {
+      const outpostArn = outpostArnOf(s);
+      return outpostArn ? { availabilityZone: zone, outpostArn } : { availabilityZone: zone };
+    }
+  }
+  if (segments.length > 0) {
+    throw new CsiError('RESOURCE_EXHAUSTED', `no zone of this region matches accessibility_requirements (${describeRequirement(segments)})`);
+  }
+  const all = await zones();
+  if (all.length === 0) throw new CsiError('UNAVAILABLE', 'EC2 reported no availability zones to create the volume in');
+  return { availabilityZone: pickByName(all, volumeName) };
+}
+
+/** The topology a volume is accessible from: its zone under both zone keys, plus its Outpost. */
+export function accessibleTopology(disk: Pick<Disk, 'availabilityZone' | 'outpostArn'>): { segments: Record<string, string> }[] {
+  const segments: Record<string, string> = { [ZONE_KEY]: disk.availabilityZone, [LEGACY_ZONE_KEY]: disk.availabilityZone };
+  const arn = /^arn:([^:]+):outposts:([^:]+):([^:]+):outpost\/(.+)$/.exec(disk.outpostArn ?? '');
+  if (arn) {
+    const [, partition, region, account, outpostId] = arn as unknown as [string, string, string, string, string];
+    Object.assign(segments, {
+      [OUTPOST_PARTITION_KEY]: partition, [OUTPOST_REGION_KEY]: region, [OUTPOST_ACCOUNT_KEY]: account, [OUTPOST_ID_KEY]: outpostId,
+    });
+  }
+  return [{ segments }];
+}
