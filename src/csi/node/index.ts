@@ -1,0 +1,79 @@
+// The CSI Node service: the handlers (validate → look up → act → answer, in the files
+// beside this one), the in-flight keys the pipeline claims per call, and the start-up
+// that finds out which instance this is.
+import type { NodeHandlers } from '../../generated/csi/v1/Node.js';
+import type { Logger } from '../../logger.js';
+import { maxVolumesPerNode } from '../../metadata/attach-limits.js';
+import { resolveNodeIdentity } from '../../metadata/resolve.js';
+import type { Metrics } from '../../metrics/registry.js';
+import { DeviceFinder } from '../../node/device-discovery.js';
+import { runCommand } from '../../node/exec.js';
+import { Filesystems } from '../../node/filesystem.js';
+import { Mounter } from '../../node/mounter.js';
+import type { AsyncHandlers, LockKeys } from '../../server/pipeline.js';
+import type { NodeDeps } from './deps.js';
+import { NODE_CAPABILITIES, nodeInfo } from './info.js';
+import { publishVolume, unpublishVolume } from './publish.js';
+import { stageVolume, unstageVolume } from './stage.js';
+import { expandVolume, volumeStats } from './volume-size.js';
+
+export type { NodeDeps } from './deps.js';
+
+export function nodeHandlers(deps: NodeDeps): AsyncHandlers<NodeHandlers> {
+  const info = nodeInfo(deps.identity, deps.maxVolumesPerNode);
+  return {
+    NodeStageVolume: (req, ctx) => stageVolume(deps, req, ctx),
+    NodeUnstageVolume: (req, ctx) => unstageVolume(deps, req, ctx),
+    NodePublishVolume: (req, ctx) => publishVolume(deps, req, ctx),
+    NodeUnpublishVolume: (req, ctx) => unpublishVolume(deps, req, ctx),
+    NodeExpandVolume: (req, ctx) => expandVolume(deps, req, ctx),
+    NodeGetVolumeStats: (req) => volumeStats(deps, req),
+    NodeGetCapabilities: () => Promise.resolve(NODE_CAPABILITIES),
+    NodeGetInfo: () => Promise.resolve(info),
+  };
+}
+
+const byVolume = (req: { volumeId: string }): string[] => (req.volumeId ? [`volume:${req.volumeId}`] : []);
+
+/** One operation per volume at a time: a second one in flight gets ABORTED from the pipeline. */
+export const nodeLockKeys: LockKeys<NodeHandlers> = {
+  NodeStageVolume: byVolume,
+  NodeUnstageVolume: byVolume,
+  NodePublishVolume: byVolume,
+  NodeUnpublishVolume: byVolume,
+  NodeExpandVolume: byVolume,
+};
+
+export interface NodeServiceOptions {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly driverName: string;
+  readonly volumeAttachLimit?: number;
+  readonly reservedVolumeAttachments?: number;
+}
+
+export async function createNodeService(options: NodeServiceOptions): Promise<{
+  handlers: AsyncHandlers<NodeHandlers>; lockKeys: LockKeys<NodeHandlers>; nodeId: string;
+}> {
+  const identity = await resolveNodeIdentity({ log: options.log });
+  const maxVolumes = maxVolumesPerNode({
+    ...(identity.instanceType !== undefined ? { instanceType: identity.instanceType } : {}),
+    ...(identity.extraBootVolumes !== undefined ? { extraBootVolumes: identity.extraBootVolumes } : {}),
+    ...(identity.networkInterfaces !== undefined ? { networkInterfaces: identity.networkInterfaces } : {}),
+    ...(options.volumeAttachLimit !== undefined ? { volumeAttachLimit: options.volumeAttachLimit } : {}),
+    ...(options.reservedVolumeAttachments !== undefined ? { reservedVolumeAttachments: options.reservedVolumeAttachments } : {}),
+  });
+  options.log.info({
+    driver: options.driverName, instanceId: identity.instanceId, zone: identity.availabilityZone,
+    instanceType: identity.instanceType, identitySource: identity.source, maxVolumesPerNode: maxVolumes,
+  }, 'node identity resolved');
+  const handlers = nodeHandlers({
+    devices: new DeviceFinder(),
+    mounter: new Mounter(runCommand),
+    filesystems: new Filesystems(runCommand),
+    sysRoot: '/sys',
+    identity,
+    maxVolumesPerNode: maxVolumes,
+  });
+  return { handlers, lockKeys: nodeLockKeys, nodeId: identity.instanceId };
+}

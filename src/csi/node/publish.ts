@@ -1,0 +1,93 @@
+// NodePublishVolume / NodeUnpublishVolume: bind the staged filesystem (or, for a block
+// volume, the device itself onto a file) at the pod's target path; or take it away.
+import { mkdir, open, rmdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { NodePublishVolumeRequest__Output } from '../../generated/csi/v1/NodePublishVolumeRequest.js';
+import type { NodePublishVolumeResponse } from '../../generated/csi/v1/NodePublishVolumeResponse.js';
+import type { NodeUnpublishVolumeRequest__Output } from '../../generated/csi/v1/NodeUnpublishVolumeRequest.js';
+import type { NodeUnpublishVolumeResponse } from '../../generated/csi/v1/NodeUnpublishVolumeResponse.js';
+import { blockDeviceNumber } from '../../node/device-number.js';
+import { NodeError } from '../../node/errors.js';
+import { isReadOnly, type MountTable } from '../../node/mountinfo.js';
+import type { CallContext } from '../../server/pipeline.js';
+import type { NodeDeps } from './deps.js';
+import { parseCapability, requirePath, requireVolumeId } from './validate.js';
+
+async function statOrUndefined(path: string): Promise<Awaited<ReturnType<typeof stat>> | undefined> {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function checkExistingPublish(table: MountTable, targetPath: string, readOnly: boolean, sameSource: boolean): boolean {
+  const existing = table.at(targetPath);
+  if (!existing) return false;
+  if (!sameSource) throw new NodeError('Conflict', `target_path ${targetPath} already has another volume mounted (${existing.source})`);
+  if (isReadOnly(existing.mountOptions) !== readOnly) {
+    throw new NodeError('Conflict', `target_path ${targetPath} already has this volume mounted `
+      + `${readOnly ? 'read-write' : 'read-only'}, but ${readOnly ? 'read-only' : 'read-write'} was asked for`);
+  }
+  return true;
+}
+
+/** Makes an empty file for a block volume to be bound onto (an empty directory is replaced). */
+async function prepareBlockTarget(targetPath: string): Promise<void> {
+  await mkdir(dirname(targetPath), { recursive: true, mode: 0o750 });
+  const existing = await statOrUndefined(targetPath);
+  if (existing?.isDirectory()) await rmdir(targetPath);
+  else if (existing && !existing.isFile()) throw new NodeError('Conflict', `target_path ${targetPath} exists and is not a file`);
+  await (await open(targetPath, 'a', 0o640)).close();
+}
+
+export async function publishVolume(
+  deps: NodeDeps, req: NodePublishVolumeRequest__Output, ctx: CallContext,
+): Promise<NodePublishVolumeResponse> {
+  const volumeId = requireVolumeId(req.volumeId);
+  const stagingPath = await requirePath('staging_target_path', req.stagingTargetPath);
+  const targetPath = await requirePath('target_path', req.targetPath);
+  const capability = parseCapability(req.volumeCapability);
+  if (targetPath === stagingPath) throw new NodeError('InvalidArgument', 'target_path must differ from staging_target_path');
+  const readOnly = req.readonly || capability.readOnly;
+
+  if (capability.kind === 'block') {
+    const device = await deps.devices.find(volumeId, req.publishContext?.devicePath, ctx.signal);
+    const deviceNumber = await blockDeviceNumber(device.path);
+    const table = await deps.mounter.mounts();
+    // A bind of a device node shows the devtmpfs in mountinfo, so compare what the target now is.
+    const sameDevice = deviceNumber !== undefined && (await blockDeviceNumber(targetPath)) === deviceNumber;
+    if (checkExistingPublish(table, targetPath, readOnly, sameDevice)) return {};
+    await prepareBlockTarget(targetPath);
+    // Note: Linux does not stop writes through a device node on a read-only mount; the
+    // read-only bind still tells the container runtime and tools what was asked for.
+    await deps.mounter.bind(device.path, targetPath, readOnly);
+    ctx.log.info({ volumeId, device: device.path, targetPath, readOnly }, 'block volume published');
+    return {};
+  }
+
+  const table = await deps.mounter.mounts();
+  const staged = table.at(stagingPath);
+  if (!staged) {
+    throw new NodeError('NotStaged', `volume ${volumeId} is not staged at staging_target_path ${stagingPath}; call NodeStageVolume first`);
+  }
+  const existing = table.at(targetPath);
+  const sameSource = !!existing && existing.device === staged.device && existing.root === staged.root;
+  if (checkExistingPublish(table, targetPath, readOnly, sameSource)) return {};
+  await mkdir(targetPath, { recursive: true, mode: 0o750 });
+  await deps.mounter.bind(stagingPath, targetPath, readOnly);
+  ctx.log.info({ volumeId, stagingPath, targetPath, readOnly }, 'volume published');
+  return {};
+}
+
+export async function unpublishVolume(
+  deps: NodeDeps, req: NodeUnpublishVolumeRequest__Output, ctx: CallContext,
+): Promise<NodeUnpublishVolumeResponse> {
+  const volumeId = requireVolumeId(req.volumeId);
+  const targetPath = await requirePath('target_path', req.targetPath);
+  const removed = await deps.mounter.unmountAll(targetPath);
+  await deps.mounter.removeMountPoint(targetPath);
+  ctx.log.info({ volumeId, targetPath, unmounted: removed }, 'volume unpublished');
+  return {};
+}

@@ -1,0 +1,78 @@
+// Filesystem types the node formats, and the format options a StorageClass may ask for
+// (carried to us in volume_context; the controller writes lowercase keys such as
+// "blocksize", older PVs may differ in case, so keys match case-insensitively). Each
+// option is checked against the filesystem (xfs has no bytes-per-inode, only ext4 has
+// bigalloc) and turned into mkfs arguments here, in one table, so nothing unchecked
+// reaches mkfs.
+import {
+  FORMAT_OPTION_NAMES, FORMAT_OPTIONS_BY_FS as SUPPORTED, type FormatOptionName as OptionKey, type FormatOptions, type FsType,
+} from '../filesystems.js';
+import { NodeError } from './errors.js';
+
+function invalid(message: string): NodeError {
+  return new NodeError('InvalidArgument', message);
+}
+
+// Block and cluster sizes go through mke2fs's and mkfs.xfs's size parsers, which take a
+// k/m/g suffix; the inode options are plain counts. Nothing else reaches an mkfs argument.
+const SIZE_WITH_SUFFIX = /^[1-9]\d{0,9}[kKmMgG]?$/;
+const WHOLE_NUMBER = /^[1-9]\d{0,9}$/;
+
+function checkedValue(key: OptionKey, rawKey: string, value: string): string {
+  const suffixAllowed = key === 'blockSize' || key === 'ext4ClusterSize';
+  if (!(suffixAllowed ? SIZE_WITH_SUFFIX : WHOLE_NUMBER).test(value)) {
+    const shape = suffixAllowed ? 'a positive whole number, optionally with a k, m or g suffix' : 'a positive whole number';
+    throw invalid(`volume_context ${rawKey} must be ${shape}; got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Picks the format options out of volume_context (keys matched case-insensitively, other
+ * keys ignored) and checks them against the filesystem type.
+ */
+export function parseFormatOptions(fsType: FsType, volumeContext: Readonly<Record<string, string>>): FormatOptions {
+  const byLowerKey = new Map(FORMAT_OPTION_NAMES.map((k) => [k.toLowerCase(), k]));
+  const out: { -readonly [K in OptionKey]?: FormatOptions[K] } = {};
+  for (const [rawKey, value] of Object.entries(volumeContext)) {
+    const key = byLowerKey.get(rawKey.toLowerCase());
+    if (!key) continue;
+    if (!SUPPORTED[fsType].has(key)) {
+      const allowed = [...SUPPORTED[fsType]].join(', ');
+      throw invalid(`volume_context ${rawKey} is not supported for ${fsType} filesystems (${fsType} accepts: ${allowed})`);
+    }
+    if (key === 'ext4BigAlloc') {
+      if (value !== 'true' && value !== 'false') {
+        throw invalid(`volume_context ${rawKey} must be "true" or "false"; got ${JSON.stringify(value)}`);
+      }
+      out.ext4BigAlloc = value === 'true';
+    } else {
+      out[key] = checkedValue(key, rawKey, value);
+    }
+  }
+  if (out.ext4ClusterSize !== undefined && out.ext4BigAlloc !== true) {
+    throw invalid('volume_context ext4ClusterSize needs ext4BigAlloc "true"');
+  }
+  return out;
+}
+
+/** The mkfs program and its arguments (never a shell string) for a blank device. */
+export function mkfsCommand(fsType: FsType, device: string, options: FormatOptions): { command: string; args: string[] } {
+  if (fsType === 'xfs') {
+    // No -f: blkid found nothing, and if mkfs.xfs still sees a signature we want it to refuse.
+    const args: string[] = [];
+    if (options.blockSize !== undefined) args.push('-b', `size=${options.blockSize}`);
+    if (options.inodeSize !== undefined) args.push('-i', `size=${options.inodeSize}`);
+    return { command: 'mkfs.xfs', args: [...args, device] };
+  }
+  // -F: mke2fs otherwise stops to ask about formatting a whole disk; blkid has already
+  // proved the device blank. -m0: a data volume needs no blocks reserved for root.
+  const args = ['-F', '-m0'];
+  if (options.blockSize !== undefined) args.push('-b', options.blockSize);
+  if (options.inodeSize !== undefined) args.push('-I', options.inodeSize);
+  if (options.bytesPerInode !== undefined) args.push('-i', options.bytesPerInode);
+  if (options.numberOfInodes !== undefined) args.push('-N', options.numberOfInodes);
+  if (options.ext4BigAlloc === true) args.push('-O', 'bigalloc');
+  if (options.ext4ClusterSize !== undefined) args.push('-C', options.ext4ClusterSize);
+  return { command: `mkfs.${fsType}`, args: [...args, device] };
+}
