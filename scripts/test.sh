@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 echo "== build and typecheck"
+rm -rf dist  # a clean build: no stale compiled test of a deleted source
 npm run --silent build
 echo "== generated types match proto/csi.proto"
 npm run --silent check:types

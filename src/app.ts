@@ -44,8 +44,8 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
     });
     const permissions = new PermissionReadiness(() => cloud.missingPermissions(), log, metrics);
     readiness = () => permissions.current();
-    // Start the check now so the first Probe finds it under way or done.
-    void permissions.current();
+    // Check at start-up; the result reaches the log, the metric and later Probes.
+    void permissions.refresh();
   }
   if (options.mode !== 'controller') {
     const node = await createNodeService({

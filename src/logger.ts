@@ -24,7 +24,7 @@ export function renderText(line: string): string {
   const { time, level, msg, pid: _pid, hostname: _host, ...rest } = record;
   const when = typeof time === 'number' ? new Date(time).toISOString() : '';
   const fields = Object.entries(rest).map(([k, v]) => `${k}=${renderValue(v)}`).join(' ');
-  return `${when} ${levelNames[Number(level)] ?? String(level)} ${String(msg ?? '')}${fields ? ' ' + fields : ''}`;
+  return `${when} ${levelNames[Number(level)] ?? String(level)} ${typeof msg === 'string' ? msg : ''}${fields ? ' ' + fields : ''}`;
 }
 
 function textStream(out: NodeJS.WritableStream): Writable {

@@ -10,8 +10,14 @@ export interface Readiness {
   readonly reason?: string;
 }
 
+/**
+ * Probe never waits for EC2: it answers from the last completed check and refreshes a stale
+ * one in the background. The livenessprobe sidecar gives Probe about a second, and a dozen
+ * DryRun calls under throttling can take longer; a slow answer would restart a healthy
+ * controller. Until the first check completes, the driver serves calls, so it is ready.
+ */
 export class PermissionReadiness {
-  #last: Readiness = { ready: false, reason: 'permission check has not run yet' };
+  #last: Readiness = { ready: true, reason: 'permission check under way' };
   #checkedAt = 0;
   #running: Promise<Readiness> | undefined;
 
@@ -22,9 +28,14 @@ export class PermissionReadiness {
     private readonly maxAgeMs = 5 * 60_000,
   ) {}
 
-  /** The latest answer; starts a fresh check (shared by concurrent callers) when stale. */
-  async current(): Promise<Readiness> {
-    if (Date.now() - this.#checkedAt < this.maxAgeMs) return this.#last;
+  /** The latest answer; starts a fresh check in the background (one at a time) when stale. */
+  current(): Promise<Readiness> {
+    if (Date.now() - this.#checkedAt >= this.maxAgeMs) void this.refresh();
+    return Promise.resolve(this.#last);
+  }
+
+  /** Runs a check now (or joins the one under way) and resolves its answer. */
+  refresh(): Promise<Readiness> {
     this.#running ??= this.run().finally(() => { this.#running = undefined; });
     return this.#running;
   }
@@ -37,7 +48,7 @@ export class PermissionReadiness {
         this.#last = { ready: false, reason: `the driver's credentials lack EC2 permissions: ${missing.join(', ')}` };
         this.log.error({ missing }, 'missing EC2 permissions; grant them in the IAM policy of the controller');
       } else {
-        if (!this.#last.ready) this.log.info('EC2 permission check passed');
+        if (!this.#last.ready || this.#checkedAt === 0) this.log.info('EC2 permission check passed');
         this.#last = { ready: true };
       }
       this.#checkedAt = Date.now();

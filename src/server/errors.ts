@@ -1,8 +1,9 @@
 // The one place where any error becomes a gRPC status. CsiError carries its code;
-// CloudError kinds map by the CSI spec's tables; anything else is INTERNAL.
+// CloudError and NodeError kinds map by the CSI spec's tables; anything else is INTERNAL.
 import { status } from '@grpc/grpc-js';
 import { CloudError, type CloudErrorKind } from '../cloud/errors.js';
 import { CsiError, type CsiCode } from '../errors.js';
+import { NodeError, type NodeErrorKind } from '../node/errors.js';
 
 export interface GrpcFailure {
   readonly code: status;
@@ -47,9 +48,25 @@ const cloudCodes: Record<CloudErrorKind, status> = {
   Unknown: status.INTERNAL,
 };
 
+const nodeCodes: Record<NodeErrorKind, status> = {
+  DeviceNotFound: status.NOT_FOUND,
+  InvalidArgument: status.INVALID_ARGUMENT,
+  PathNotFound: status.NOT_FOUND,
+  // Not ours to fix by retrying: someone must look at what is on the device.
+  DeviceNotBlank: status.FAILED_PRECONDITION,
+  // CSI: the same path with incompatible arguments is ALREADY_EXISTS.
+  Conflict: status.ALREADY_EXISTS,
+  InUse: status.FAILED_PRECONDITION,
+  NotStaged: status.FAILED_PRECONDITION,
+  DeviceTooSmall: status.FAILED_PRECONDITION,
+  CommandFailed: status.INTERNAL,
+  CommandTimedOut: status.DEADLINE_EXCEEDED,
+};
+
 export function toGrpcFailure(err: unknown): GrpcFailure {
   if (err instanceof CsiError) return { code: csiCodes[err.code], message: err.message };
   if (err instanceof CloudError) return { code: cloudCodes[err.kind], message: err.message };
+  if (err instanceof NodeError) return { code: nodeCodes[err.kind], message: err.message };
   const message = err instanceof Error ? err.message : String(err);
   return { code: status.INTERNAL, message: `internal error: ${message}` };
 }

@@ -66,7 +66,8 @@ export function wrapService<H>(
   service: string, handlers: AsyncHandlers<H>, lockKeys: LockKeys<H>, deps: PipelineDeps,
 ): grpc.UntypedServiceImplementation {
   const out: grpc.UntypedServiceImplementation = {};
-  for (const [method, fn] of Object.entries(handlers) as [string, (req: unknown, ctx: CallContext) => Promise<unknown>][]) {
+  const entries = Object.entries(handlers as Record<string, (req: unknown, ctx: CallContext) => Promise<unknown>>);
+  for (const [method, fn] of entries) {
     const keysOf = (lockKeys as Record<string, ((req: unknown) => string[]) | undefined>)[method];
     const secrets = deps.secretFieldsByMethod.get(method);
     const unary: grpc.handleUnaryCall<unknown, unknown> = (call, callback) => {

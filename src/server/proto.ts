@@ -3,14 +3,14 @@
 // instead of a hand-kept list that could miss a field added in a later CSI version.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { ProtoGrpcType } from '../generated/csi.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 const require = createRequire(import.meta.url);
-const protoDir = join(dirname(fileURLToPath(import.meta.url)), '../../../proto');
+const protoDir = join(PACKAGE_ROOT, 'proto');
 const protobufDir = dirname(require.resolve('protobufjs/package.json'));
 
 // Keep identical to the generator flags in scripts/gen-types.mjs.

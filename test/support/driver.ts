@@ -1,4 +1,4 @@
-// Starts the real driver binary (dist/src/main.js) as a child process on a temporary
+// Starts the real driver binary (the bundle, see driverMain) as a child process on a temporary
 // UNIX socket, waits for its first successful Probe and connects typed CSI clients.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { connectCsi, type CsiClients } from './csi-client.js';
 import { projectRoot } from './moto.js';
 import { waitFor } from './ports.js';
 
-export const driverMain = join(projectRoot, 'dist/src/main.js');
+// The single-file bundle the package ships (see scripts/bundle.mjs): tests run what users run.
+export const driverMain = join(projectRoot, 'dist/bundle/ebs-csi-driver.mjs');
 
 export interface DriverProcess extends CsiClients {
   readonly socket: string;

@@ -1,18 +1,26 @@
 // A loopback HTTP proxy in front of the EC2 emulator. It counts every EC2 call by action
 // (an independent count, not the driver's own metrics) and can inject faults real EC2
-// shows but moto does not: latency and RequestLimitExceeded throttling.
+// shows but moto does not: latency, throttling, missing permissions.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 export interface Fault {
   /** Delay before forwarding, in ms. */
   readonly delayMs?: number;
-  /** Answer this many calls with RequestLimitExceeded before letting calls through. */
-  throttleNext?: number;
+  /** Answer with this EC2 error code (e.g. RequestLimitExceeded, UnauthorizedOperation) instead of forwarding. */
+  readonly errorCode?: string;
+  /** How many calls get the error; all of them when unset. */
+  remaining?: number;
 }
+
+const httpStatusOf = (code: string): number =>
+  code === 'RequestLimitExceeded' ? 503 : code === 'UnauthorizedOperation' ? 403 : 400;
+
+const errorBody = (code: string): string => `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>${code}</Code><Message>${code} injected by the test proxy</Message></Error></Errors><RequestID>proxy</RequestID></Response>`;
 
 export interface Ec2Proxy {
   readonly endpoint: string;
-  /** Calls seen so far, by EC2 action name. */
+  /** Calls seen so far, by EC2 action name (DryRun calls as `<Action>:DryRun`). */
   counts(): Record<string, number>;
   resetCounts(): void;
   /** Sets (or clears, with undefined) the fault for an action. */
@@ -26,22 +34,22 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const THROTTLED = `<?xml version="1.0" encoding="UTF-8"?>
-<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>proxy</RequestID></Response>`;
-
 export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
   let counts: Record<string, number> = {};
   const faults = new Map<string, Fault>();
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await bodyOf(req);
-      const action = new URLSearchParams(body.toString('utf8')).get('Action') ?? 'Other';
-      counts[action] = (counts[action] ?? 0) + 1;
+      const form = new URLSearchParams(body.toString('utf8'));
+      const action = form.get('Action') ?? 'Other';
+      // A DryRun changes nothing: count it apart, so "one ModifyVolume" means one real change.
+      const counted = form.get('DryRun') === 'true' ? `${action}:DryRun` : action;
+      counts[counted] = (counts[counted] ?? 0) + 1;
       const fault = faults.get(action);
       if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault?.throttleNext && fault.throttleNext > 0) {
-        fault.throttleNext -= 1;
-        res.writeHead(503, { 'content-type': 'text/xml' }).end(THROTTLED);
+      if (fault?.errorCode && (fault.remaining === undefined || fault.remaining > 0)) {
+        if (fault.remaining !== undefined) fault.remaining -= 1;
+        res.writeHead(httpStatusOf(fault.errorCode), { 'content-type': 'text/xml' }).end(errorBody(fault.errorCode));
         return;
       }
       const headers: Record<string, string> = {};

@@ -7,6 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { CloudError } from '../../../src/cloud/errors.js';
 import { CsiError } from '../../../src/errors.js';
+import { NodeError } from '../../../src/node/errors.js';
 import { Metrics } from '../../../src/metrics/registry.js';
 import { InFlight } from '../../../src/server/inflight.js';
 import { redact, wrapService, type CallContext } from '../../../src/server/pipeline.js';
@@ -23,7 +24,7 @@ function harness(handler: Handler) {
   });
   const call = (request: Req): Promise<{ err: Partial<grpc.StatusObject> | null; res?: unknown }> => new Promise((resolve) => {
     const fake = Object.assign(new EventEmitter(), { request, getDeadline: () => Infinity });
-    (impl.Op as grpc.handleUnaryCall<Req, object>)(fake as unknown as grpc.ServerUnaryCall<Req, object>, (err, res) => resolve({ err: err as Partial<grpc.StatusObject> | null, res }));
+    (impl.Op as grpc.handleUnaryCall<Req, object>)(fake as unknown as grpc.ServerUnaryCall<Req, object>, (err, res) => resolve({ err, res }));
   });
   return { call, lines, metrics };
 }
@@ -41,12 +42,16 @@ describe('request pipeline', () => {
     assert.equal(h.lines[0]?.code, 'OK');
   });
 
-  it('maps CsiError and CloudError to their gRPC codes and unknown errors to INTERNAL', async () => {
+  it('maps CsiError, CloudError and NodeError to their gRPC codes and unknown errors to INTERNAL', async () => {
     const cases: [Error, status][] = [
       [new CsiError('INVALID_ARGUMENT', 'volume_id is required'), status.INVALID_ARGUMENT],
       [new CloudError('VolumeNotFound', 'volume vol-1 does not exist'), status.NOT_FOUND],
       [new CloudError('AttachmentLimitExceeded', 'node full'), status.RESOURCE_EXHAUSTED],
       [new CloudError('Throttled', 'slow down'), status.UNAVAILABLE],
+      [new NodeError('DeviceNotFound', 'no device for vol-1'), status.NOT_FOUND],
+      [new NodeError('Conflict', 'target_path /t already has another volume'), status.ALREADY_EXISTS],
+      [new NodeError('DeviceNotBlank', 'the device holds xfs'), status.FAILED_PRECONDITION],
+      [new NodeError('CommandTimedOut', 'mkfs ran past 120 s'), status.DEADLINE_EXCEEDED],
       [new TypeError('boom'), status.INTERNAL],
     ];
     for (const [error, code] of cases) {
