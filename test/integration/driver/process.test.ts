@@ -81,9 +81,11 @@ describe('controller process against moto', () => {
   it('checked its permissions with DryRun calls at start-up and counts EC2 calls in /metrics', async () => {
     // The check runs in the background (Probe does not wait for it): poll until it is counted.
     const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    await waitFor('the DryRun probes in /metrics', async () => /outcome="dry_run"/.test(await scrape()), 10_000);
+    const createProbe = /ec2_api_calls_total\{action="CreateVolume",outcome="dry_run"\} 1\n/;
+    await waitFor('the CreateVolume DryRun probe in /metrics', async () => createProbe.test(await scrape()), 15_000);
     const body = await scrape();
-    assert.match(body, /ec2_api_calls_total\{action="CreateVolume",outcome="dry_run"\} \d+/);
+    assert.match(body, createProbe);
+    assert.doesNotMatch(body, /ec2_api_calls_total\{action="CreateVolume",outcome="success"\}/, 'the probe created nothing');
     assert.match(body, /csi_rpc_duration_seconds_count\{method="Probe",code="OK"\} \d+/);
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
   });
