@@ -1,11 +1,8 @@
 // Builds the object graph for controller, node or all mode and serves it. Kept apart
 // from main.ts (process concerns: signals, exit codes) so tests can start it in-process.
 import type { Server } from 'node:http';
-import { createEc2Cloud } from './cloud/ec2/index.js';
 import type { DriverOptions } from './cli.js';
-import { createControllerService } from './csi/controller/index.js';
 import { identityHandlers } from './csi/identity.js';
-import { createNodeService } from './csi/node/index.js';
 import { PermissionReadiness, type Readiness } from './csi/readiness.js';
 import type { Logger } from './logger.js';
 import { serveMetrics } from './metrics/http.js';
@@ -33,6 +30,11 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
   let readiness: () => Promise<Readiness> = () => Promise.resolve({ ready: true });
 
   if (withController) {
+    // Loaded only in controller/all mode: the EC2 SDK is most of the driver's memory, and
+    // the node DaemonSet, which runs on every node, never calls EC2.
+    const [{ createEc2Cloud }, { createControllerService }] = await Promise.all([
+      import('./cloud/ec2/index.js'), import('./csi/controller/index.js'),
+    ]);
     const cloud = createEc2Cloud({ log, metrics, ...(options.userAgentExtra ? { userAgentExtra: options.userAgentExtra } : {}) });
     const controller = createControllerService({
       cloud, driverName: options.driverName, extraTags: options.extraTags,
@@ -48,6 +50,7 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
     void permissions.refresh();
   }
   if (options.mode !== 'controller') {
+    const { createNodeService } = await import('./csi/node/index.js');
     const node = await createNodeService({
       log, metrics, driverName: options.driverName,
       ...(options.volumeAttachLimit !== undefined ? { volumeAttachLimit: options.volumeAttachLimit } : {}),

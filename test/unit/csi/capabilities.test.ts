@@ -43,7 +43,7 @@ describe('volume capabilities', () => {
 
   it('refuses filesystems the node cannot format', async () => {
     await expectFailure(() => checkVolumeCapabilities([mount('SINGLE_NODE_WRITER', 'ntfs')], 'volume_capabilities'), status.INVALID_ARGUMENT,
-      /volume_capabilities\[0\]\.mount\.fs_type "ntfs" is not supported; use one of ext3, ext4, xfs/);
+      /volume_capabilities\[0\]\.mount\.fs_type "ntfs" is not supported; use one of ext4, ext3, xfs/);
   });
 
   it('reads numeric access modes and the oneof without its discriminator', () => {

@@ -141,7 +141,7 @@ describe('StorageClass parameters', () => {
 
   it('accepts xfs, ext3 and ext4 only as csi.storage.k8s.io/fstype', async () => {
     for (const fs of ['xfs', 'ext3', 'ext4', 'EXT4']) assert.equal(parseStorageClass({ 'csi.storage.k8s.io/fstype': fs }).fsType, fs.toLowerCase());
-    await bad({ 'csi.storage.k8s.io/fstype': 'ext2' }, /csi\.storage\.k8s\.io\/fstype "ext2" is not supported; use one of ext3, ext4, xfs/);
+    await bad({ 'csi.storage.k8s.io/fstype': 'ext2' }, /csi\.storage\.k8s\.io\/fstype "ext2" is not supported; use one of ext4, ext3, xfs/);
     await bad({ 'csi.storage.k8s.io/fstype': 'ntfs' }, /ntfs/);
   });
 
