@@ -7,11 +7,19 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] ?? NaN;
 }
 
-/** VmRSS (current) and VmHWM (peak) of a process, in MiB. */
-export function memoryOf(pid: number): { rssMiB: number; peakMiB: number } {
+/**
+ * VmRSS (current) and VmHWM (peak) of a process, and its private memory (what the process
+ * alone costs: RSS less the pages it shares, chiefly the node binary's own code), in MiB.
+ */
+export function memoryOf(pid: number): { rssMiB: number; peakMiB: number; privateMiB: number } {
+  const kib = (text: string, key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return {
+    rssMiB: kib(status, 'VmRSS') / 1024,
+    peakMiB: kib(status, 'VmHWM') / 1024,
+    privateMiB: (kib(rollup, 'Private_Clean') + kib(rollup, 'Private_Dirty')) / 1024,
+  };
 }
 
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
