@@ -10,11 +10,6 @@ export const clusterOwnershipTag = (clusterId: string): string => `kubernetes.io
 export const TAG_PVC_NAME = 'kubernetes.io/created-for/pvc/name';
 export const TAG_PVC_NAMESPACE = 'kubernetes.io/created-for/pvc/namespace';
 export const TAG_PV_NAME = 'kubernetes.io/created-for/pv/name';
-/**
- * "true" on a volume whose StorageClass set blockAttachUntilInitialized: ControllerPublish
- * then refuses to attach it while it is still initializing from its snapshot.
- */
-export const TAG_BLOCK_ATTACH_UNTIL_INITIALIZED = 'ebs.csi.aws.com/block-attach-until-initialized';
 
 const MAX_KEY = 128;
 const MAX_VALUE = 256;

@@ -11,7 +11,6 @@ import type { ControllerHandlers } from '../../generated/csi/v1/Controller.js';
 import type { ControllerPublishVolumeRequest__Output } from '../../generated/csi/v1/ControllerPublishVolumeRequest.js';
 import type { ControllerPublishVolumeResponse } from '../../generated/csi/v1/ControllerPublishVolumeResponse.js';
 import type { AsyncHandlers } from '../../server/pipeline.js';
-import { TAG_BLOCK_ATTACH_UNTIL_INITIALIZED } from '../../tags.js';
 import { checkVolumeCapabilities, unsupportedCapability } from '../params/capabilities.js';
 import { CONTEXT_BLOCK_ATTACH_UNTIL_INITIALIZED } from '../params/volumeContext.js';
 import type { ControllerDeps } from './deps.js';
@@ -23,11 +22,11 @@ export const PUBLISH_CONTEXT_DEVICE_PATH = 'devicePath';
 type PublishHandlers = Pick<AsyncHandlers<ControllerHandlers>, 'ControllerPublishVolume' | 'ControllerUnpublishVolume'>;
 
 /**
- * Whether the StorageClass asked to hold the attach until initialized: the tag written at
- * creation, or the volume_context the attacher passes on from the PV.
+ * Whether the StorageClass asked to hold the attach until initialized: CreateVolume put that
+ * in the volume_context, which the attacher passes on from the PV.
  */
-const holdsAttachUntilInitialized = (disk: Disk, volumeContext: Readonly<Record<string, string>>): boolean =>
-  disk.tags[TAG_BLOCK_ATTACH_UNTIL_INITIALIZED] === 'true' || volumeContext[CONTEXT_BLOCK_ATTACH_UNTIL_INITIALIZED] === 'true';
+const holdsAttachUntilInitialized = (volumeContext: Readonly<Record<string, string>>): boolean =>
+  volumeContext[CONTEXT_BLOCK_ATTACH_UNTIL_INITIALIZED] === 'true';
 
 function describeProgress(init: VolumeInitialization): string {
   const parts: string[] = [];
@@ -41,7 +40,7 @@ function describeProgress(init: VolumeInitialization): string {
 /** Refuses, retryably, to attach a volume that must first finish initializing. */
 async function checkInitialized(cloud: Cloud, disk: Disk, volumeContext: Readonly<Record<string, string>>): Promise<void> {
   // Only a volume restored from a snapshot initializes.
-  if (disk.snapshotId === undefined || !holdsAttachUntilInitialized(disk, volumeContext)) return;
+  if (disk.snapshotId === undefined || !holdsAttachUntilInitialized(volumeContext)) return;
   const init = await cloud.getVolumeInitialization(disk.volumeId);
   // Unknown to EC2 now: attachDisk reports the missing volume.
   if (init === undefined || init.initialized) return;

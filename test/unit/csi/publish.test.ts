@@ -5,7 +5,6 @@ import { CloudError } from '../../../src/cloud/errors.js';
 import type { Disk, Instance } from '../../../src/cloud/types.js';
 import { publishHandlers } from '../../../src/csi/controller/publish.js';
 import type { ControllerPublishVolumeRequest__Output } from '../../../src/generated/csi/v1/ControllerPublishVolumeRequest.js';
-import { TAG_BLOCK_ATTACH_UNTIL_INITIALIZED } from '../../../src/tags.js';
 import { callContext, expectFailure } from './expect.js';
 import { diskFrom, fakeCloud, instance, type FakeCloud } from './fakeCloud.js';
 
@@ -104,30 +103,24 @@ describe('ControllerPublishVolume / ControllerUnpublishVolume', () => {
   });
 
   describe('blockAttachUntilInitialized', () => {
-    const blocking = { [TAG_BLOCK_ATTACH_UNTIL_INITIALIZED]: 'true' };
-    const restored = (tags: Record<string, string>): Disk => addDisk({ snapshotId: 'snap-0123456789abcdef0', tags });
+    // The attacher passes the PV's volume_context, where CreateVolume put the StorageClass's choice.
+    const waiting = { volumeContext: { blockattachuntilinitialized: 'true' } };
+    const restored = (): Disk => addDisk({ snapshotId: 'snap-0123456789abcdef0', tags: {} });
 
-    it('refuses to attach a tagged volume still initializing, saying how far it is, with a retryable code', async () => {
-      disk = restored(blocking);
+    it('refuses to attach a volume still initializing, saying how far it is, with a retryable code', async () => {
+      disk = restored();
       cloud.initializations.set(disk.volumeId, { initialized: false, progressPercent: 42, secondsLeft: 610 });
-      await expectFailure(() => publish(), status.UNAVAILABLE,
+      await expectFailure(() => publish(waiting), status.UNAVAILABLE,
         new RegExp(`volume ${disk.volumeId} is still initializing from snapshot snap-0123456789abcdef0 \\(42% done, about 11 min left\\)`),
         /blockAttachUntilInitialized/, /retried/);
       assert.equal(cloud.callsTo('attachDisk').length, 0);
 
       cloud.initializations.set(disk.volumeId, { initialized: true, progressPercent: 100 });
-      assert.deepEqual(await publish(), { publishContext: { devicePath: '/dev/xvdaa' } }, 'attached once initialized');
-    });
-
-    it('honours the volume_context key the attacher passes on from the PV', async () => {
-      disk = restored({});
-      cloud.initializations.set(disk.volumeId, { initialized: false });
-      await expectFailure(() => publish({ volumeContext: { blockattachuntilinitialized: 'true' } }), status.UNAVAILABLE, /still initializing/);
-      assert.equal(cloud.callsTo('attachDisk').length, 0);
+      assert.deepEqual(await publish(waiting), { publishContext: { devicePath: '/dev/xvdaa' } }, 'attached once initialized');
     });
 
     it('attaches an initializing volume at once when the StorageClass did not ask to wait', async () => {
-      disk = restored({});
+      disk = restored();
       cloud.initializations.set(disk.volumeId, { initialized: false, progressPercent: 5 });
       await publish();
       assert.equal(cloud.callsTo('getVolumeInitialization').length, 0, 'no status call for volumes that do not wait');
@@ -135,17 +128,17 @@ describe('ControllerPublishVolume / ControllerUnpublishVolume', () => {
     });
 
     it('asks nothing for a volume not restored from a snapshot', async () => {
-      disk = addDisk({ tags: blocking });
-      await publish();
+      disk = addDisk({ tags: {} });
+      await publish(waiting);
       assert.equal(cloud.callsTo('getVolumeInitialization').length, 0);
       assert.equal(cloud.callsTo('attachDisk').length, 1);
     });
 
     it('answers a repeat for a volume already attached here without asking again', async () => {
-      disk = restored(blocking);
-      await publish();
+      disk = restored();
+      await publish(waiting);
       cloud.initializations.set(disk.volumeId, { initialized: false });
-      assert.deepEqual(await publish(), { publishContext: { devicePath: '/dev/xvdaa' } });
+      assert.deepEqual(await publish(waiting), { publishContext: { devicePath: '/dev/xvdaa' } });
       assert.equal(cloud.callsTo('getVolumeInitialization').length, 1, 'only the first publish, which attached, looked');
     });
   });
