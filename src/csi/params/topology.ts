@@ -5,16 +5,11 @@
 import { createHash } from 'node:crypto';
 import type { Disk, Zone } from '../../cloud/types.js';
 import { CsiError, invalidArgument } from '../../errors.js';
+import {
+  LEGACY_ZONE_KEY, OUTPOST_ACCOUNT_KEY, OUTPOST_ID_KEY, OUTPOST_PARTITION_KEY, OUTPOST_REGION_KEY, ZONE_ID_KEY, ZONE_KEY,
+  placeSegments,
+} from '../../topology.js';
 
-export const ZONE_KEY = 'topology.kubernetes.io/zone';
-/** Still reported by nodes and accepted, for PVs created by older drivers. */
-export const LEGACY_ZONE_KEY = 'topology.ebs.csi.aws.com/zone';
-/** Provisioning only: a zone id (e.g. use1-az1), the same physical zone in every account. */
-export const ZONE_ID_KEY = 'topology.k8s.aws/zone-id';
-export const OUTPOST_ID_KEY = 'topology.ebs.csi.aws.com/outpost-id';
-export const OUTPOST_REGION_KEY = 'topology.ebs.csi.aws.com/region';
-export const OUTPOST_PARTITION_KEY = 'topology.ebs.csi.aws.com/partition';
-export const OUTPOST_ACCOUNT_KEY = 'topology.ebs.csi.aws.com/account-id';
 
 type Segments = Readonly<Record<string, string>>;
 
@@ -112,13 +107,5 @@ export async function choosePlacement(
 
 /** The topology a volume is accessible from: its zone under both zone keys, plus its Outpost. */
 export function accessibleTopology(disk: Pick<Disk, 'availabilityZone' | 'outpostArn'>): { segments: Record<string, string> }[] {
-  const segments: Record<string, string> = { [ZONE_KEY]: disk.availabilityZone, [LEGACY_ZONE_KEY]: disk.availabilityZone };
-  const arn = /^arn:([^:]+):outposts:([^:]+):([^:]+):outpost\/(.+)$/.exec(disk.outpostArn ?? '');
-  if (arn) {
-    const [, partition, region, account, outpostId] = arn as unknown as [string, string, string, string, string];
-    Object.assign(segments, {
-      [OUTPOST_PARTITION_KEY]: partition, [OUTPOST_REGION_KEY]: region, [OUTPOST_ACCOUNT_KEY]: account, [OUTPOST_ID_KEY]: outpostId,
-    });
-  }
-  return [{ segments }];
+  return [{ segments: placeSegments(disk.availabilityZone, disk.outpostArn) }];
 }

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nodeLockKeys } from '../../../src/csi/node/index.js';
-import { NODE_CAPABILITIES, nodeInfo, parseOutpostArn, topologySegments } from '../../../src/csi/node/info.js';
+import { NODE_CAPABILITIES, nodeInfo, topologySegments } from '../../../src/csi/node/info.js';
+import { parseOutpostArn } from '../../../src/topology.js';
 import { parseCapability } from '../../../src/csi/node/validate.js';
 import { CsiError } from '../../../src/errors.js';
 import type { VolumeCapability__Output } from '../../../src/generated/csi/v1/VolumeCapability.js';
