@@ -7,6 +7,7 @@ import { parseTagSpecifications } from './snapshotClass.js';
 // external-resizer's --extra-modify-metadata sends the same keys as the provisioner's.
 import { PV_NAME_KEY, PVC_NAME_KEY, PVC_NAMESPACE_KEY } from './storageClass.js';
 import { isVolumeType } from './volumeTypes.js';
+import { sortParameters, type ParameterKeys } from './sortParameters.js';
 
 export interface ModifyParameters {
   readonly volumeType?: VolumeType;
@@ -32,21 +33,14 @@ const KEYS = {
 type Known = (typeof KEYS)[keyof typeof KEYS];
 const USER_KEYS = 'type, iops, throughput, iopsPerGB, allowAutoIOPSIncreaseOnModify, tagSpecification_<n>, tagDeletion_<n>';
 
-const TAG_SPEC = /^tagspecification_\d+$/;
-const TAG_DELETION = /^tagdeletion_\d+$/;
+const MODIFY_PARAMETER_KEYS: ParameterKeys<Known, 'tagSpecs' | 'deletions'> = {
+  known: new Map(Object.entries(KEYS)),
+  families: { tagSpecs: /^tagspecification_\d+$/, deletions: /^tagdeletion_\d+$/ },
+  unknownKey: (key) => `VolumeAttributesClass parameter "${key}" is not supported; allowed: ${USER_KEYS}`,
+};
 
 export function parseModifyParameters(parameters: Readonly<Record<string, string>>): ModifyParameters {
-  const known = new Map<Known, string>();
-  const tagSpecs: [string, string][] = [];
-  const deletions: [string, string][] = [];
-  for (const [key, value] of Object.entries(parameters)) {
-    const lower = key.toLowerCase();
-    if (TAG_SPEC.test(lower)) { tagSpecs.push([key, value]); continue; }
-    if (TAG_DELETION.test(lower)) { deletions.push([key, value]); continue; }
-    const name = (KEYS as Record<string, Known | undefined>)[lower];
-    if (!name) throw invalidArgument(`VolumeAttributesClass parameter "${key}" is not supported; allowed: ${USER_KEYS}`);
-    known.set(name, value);
-  }
+  const { known, families: { tagSpecs, deletions } } = sortParameters(parameters, MODIFY_PARAMETER_KEYS);
   const typeText = known.get('type');
   const volumeType = typeText === undefined ? undefined : parseVolumeType(typeText);
   const iops = optionalPositive(known, 'iops', 'IOPS');

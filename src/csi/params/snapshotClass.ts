@@ -4,6 +4,7 @@
 import type { SnapshotLock } from '../../cloud/types.js';
 import { invalidArgument } from '../../errors.js';
 import { parseTagSpecification } from './tagTemplate.js';
+import { sortParameters, type ParameterKeys } from './sortParameters.js';
 
 export interface SnapshotClassParameters {
   /** User tags from tagSpecification_N, templates already filled in. */
@@ -33,23 +34,17 @@ const KEYS = {
 type Known = (typeof KEYS)[keyof typeof KEYS];
 const USER_KEYS = 'fastSnapshotRestoreAvailabilityZones, outpostArn, lockMode, lockDuration, lockExpirationDate, lockCoolOffPeriod';
 
-const TAG_SPEC = /^tagspecification_\d+$/;
+const SNAPSHOT_CLASS_KEYS: ParameterKeys<Known, 'tagSpecs'> = {
+  known: new Map(Object.entries(KEYS)),
+  families: { tagSpecs: /^tagspecification_\d+$/ },
+  unknownKey: (key) => `VolumeSnapshotClass parameter "${key}" is not supported; allowed: ${USER_KEYS}, tagSpecification_<n>`,
+};
 const MAX_LOCK_DAYS = 36_500;
 const MAX_COOL_OFF_HOURS = 72;
 const OUTPOST_ARN = /^arn:aws[a-z-]*:outposts:[a-z0-9-]+:\d{12}:outpost\/op-[0-9a-f]+$/;
 
 export function parseSnapshotClassParameters(parameters: Readonly<Record<string, string>>, now = new Date()): SnapshotClassParameters {
-  const known = new Map<Known, string>();
-  const tagSpecs: [string, string][] = [];
-  for (const [key, value] of Object.entries(parameters)) {
-    const lower = key.toLowerCase();
-    if (TAG_SPEC.test(lower)) { tagSpecs.push([key, value]); continue; }
-    const name = (KEYS as Record<string, Known | undefined>)[lower];
-    if (!name) {
-      throw invalidArgument(`VolumeSnapshotClass parameter "${key}" is not supported; allowed: ${USER_KEYS}, tagSpecification_<n>`);
-    }
-    known.set(name, value);
-  }
+  const { known, families: { tagSpecs } } = sortParameters(parameters, SNAPSHOT_CLASS_KEYS);
   // Without the snapshotter's --extra-create-metadata these are empty, as in the reference.
   const templateValues: Record<string, string> = {
     VolumeSnapshotName: known.get(SNAPSHOT_NAME_KEY) ?? '',

@@ -4,6 +4,7 @@
 import { VOLUME_TYPES, type VolumeType } from '../../cloud/types.js';
 import { invalidArgument } from '../../errors.js';
 import { FORMAT_OPTION_NAMES, FS_TYPES, isFsType, type FormatOptions, type FsType } from '../../filesystems.js';
+import { keysByLowerCase, sortParameters, type ParameterKeys } from './sortParameters.js';
 import { parseTagSpecification } from './tagTemplate.js';
 import {
   DEFAULT_VOLUME_TYPE, IOPS_TYPES, THROUGHPUT_TYPES, VOLUME_TYPE_LIMITS, isVolumeType,
@@ -46,17 +47,21 @@ export const STORAGE_CLASS_KEYS = [
 type Key = (typeof STORAGE_CLASS_KEYS)[number];
 
 /** Keys the reference driver still accepts from older manifests, and what they stand for. */
-const DEPRECATED_ALIASES: ReadonlyMap<string, Key | 'ignored'> = new Map<string, Key | 'ignored'>([
+const DEPRECATED_ALIASES: ReadonlyMap<string, Key | null> = new Map<string, Key | null>([
   ['fstype', FS_TYPE_KEY],
   // io2 volumes are all Block Express now; the flag no longer changes anything.
-  ['blockexpress', 'ignored'],
+  ['blockexpress', null],
 ]);
 
 const TAG_SPEC_KEY = /^tagspecification_\d+$/i;
 const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 const WHOLE_NUMBER = /^\d+$/;
 
-const byLowerCase: ReadonlyMap<string, Key> = new Map(STORAGE_CLASS_KEYS.map((k) => [k.toLowerCase(), k]));
+const STORAGE_CLASS_PARAMETER_KEYS: ParameterKeys<Key, 'tagSpecs'> = {
+  known: new Map([...keysByLowerCase(STORAGE_CLASS_KEYS), ...DEPRECATED_ALIASES]),
+  families: { tagSpecs: TAG_SPEC_KEY },
+  unknownKey: (key) => `unknown parameter "${key}"; allowed keys (case-insensitive): ${allowedKeysText()}`,
+};
 
 const allowedKeysText = (): string => `${STORAGE_CLASS_KEYS.join(', ')}, tagSpecification_<N>`;
 
@@ -64,24 +69,9 @@ type Raw = Partial<Record<Key, string>>;
 
 /** Sorts parameters into known keys and tag specifications; refuses unknown and repeated keys. */
 function collect(parameters: Readonly<Record<string, string>>): { raw: Raw; tagSpecs: [string, string][] } {
-  const raw: Raw = {};
-  const tagSpecs: [string, string][] = [];
-  const seen = new Map<string, string>();
-  for (const [key, value] of Object.entries(parameters)) {
-    const lower = key.toLowerCase();
-    const alias = DEPRECATED_ALIASES.get(lower);
-    const canonical = byLowerCase.get(lower) ?? (alias === 'ignored' ? undefined : alias);
-    const identity = canonical?.toLowerCase() ?? lower;
-    const earlier = seen.get(identity);
-    if (earlier !== undefined) throw invalidArgument(`parameters "${earlier}" and "${key}" name the same parameter; give it once`);
-    seen.set(identity, key);
-    if (canonical) raw[canonical] = value;
-    else if (TAG_SPEC_KEY.test(key)) tagSpecs.push([key, value]);
-    else if (alias !== 'ignored') {
-      throw invalidArgument(`unknown parameter "${key}"; allowed keys (case-insensitive): ${allowedKeysText()}`);
-    }
-  }
-  return { raw, tagSpecs };
+  const sorted = sortParameters(parameters, STORAGE_CLASS_PARAMETER_KEYS);
+  const raw: Raw = Object.fromEntries(sorted.known);
+  return { raw, tagSpecs: sorted.families.tagSpecs };
 }
 
 function booleanOf(raw: Raw, key: Key): boolean | undefined {
@@ -174,27 +164,24 @@ function userTagsOf(tagSpecs: readonly [string, string][], vars: Readonly<Record
 /** Keys a VolumeAttributesClass may set (CreateVolumeRequest.mutable_parameters). */
 export const MUTABLE_KEYS = ['type', 'iops', 'iopsPerGB', 'throughput', 'allowAutoIOPSIncreaseOnModify'] as const satisfies readonly Key[];
 const TAG_DELETION_KEY = /^tagdeletion_\d+$/i;
-const mutableByLowerCase: ReadonlyMap<string, Key> = new Map(MUTABLE_KEYS.map((k) => [k.toLowerCase(), k]));
+const MUTABLE_PARAMETER_KEYS: ParameterKeys<Key, 'tagSpecs' | 'tagDeletions'> = {
+  known: keysByLowerCase(MUTABLE_KEYS),
+  families: { tagSpecs: TAG_SPEC_KEY, tagDeletions: TAG_DELETION_KEY },
+  unknownKey: (key) => `unknown mutable parameter "${key}"; allowed keys (case-insensitive): ${MUTABLE_KEYS.join(', ')}, tagSpecification_<N>, tagDeletion_<N>`,
+};
 
 /**
  * Lays mutable_parameters over the StorageClass values: the CSI spec gives them precedence.
  * iops and iopsPerGB replace each other; tag deletions mean nothing on a new volume.
  */
 function overlayMutable(raw: Raw, mutable: Readonly<Record<string, string>>): [string, string][] {
-  const tagSpecs: [string, string][] = [];
-  for (const [key, value] of Object.entries(mutable)) {
-    const canonical = mutableByLowerCase.get(key.toLowerCase());
-    if (canonical) {
-      raw[canonical] = value;
-      if (canonical === 'iops') delete raw.iopsPerGB;
-      if (canonical === 'iopsPerGB') delete raw.iops;
-    } else if (TAG_SPEC_KEY.test(key)) {
-      tagSpecs.push([key, value]);
-    } else if (!TAG_DELETION_KEY.test(key)) {
-      throw invalidArgument(`unknown mutable parameter "${key}"; allowed keys (case-insensitive): ${MUTABLE_KEYS.join(', ')}, tagSpecification_<N>, tagDeletion_<N>`);
-    }
+  const sorted = sortParameters(mutable, MUTABLE_PARAMETER_KEYS);
+  for (const [canonical, value] of sorted.known) {
+    raw[canonical] = value;
+    if (canonical === 'iops') delete raw.iopsPerGB;
+    if (canonical === 'iopsPerGB') delete raw.iops;
   }
-  return tagSpecs;
+  return sorted.families.tagSpecs;
 }
 
 /**
