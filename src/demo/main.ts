@@ -5,7 +5,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectCsi } from './csi-calls.js';
+import { connectCsi } from '../client/csi-client.js';
 import { writeDurably } from './durable-write.js';
 import { growableFsType } from './host-capabilities.js';
 import { GIB, VolumeWorkflow, type Mounted } from './volume-workflow.js';

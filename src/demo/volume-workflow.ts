@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology__Output } from '../generated/csi/v1/Topology.js';
 import type { VolumeCapability } from '../generated/csi/v1/VolumeCapability.js';
-import type { CsiCalls } from './csi-calls.js';
+import type { CsiClients } from '../client/csi-client.js';
 
 export const GIB = 1024 ** 3;
 
@@ -46,7 +46,7 @@ export class VolumeWorkflow {
   readonly #capability: VolumeCapability;
 
   constructor(
-    private readonly csi: CsiCalls,
+    private readonly csi: Omit<CsiClients, 'close'>,
     /** Plays kubelet's directory: staging and target paths are made under it. */
     private readonly workDir: string,
     fsType = 'ext4',

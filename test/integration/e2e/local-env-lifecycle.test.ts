@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { byIdLinkPath } from '../../../src/dataplane/device-links.js';
-import { connectCsi } from '../../../src/demo/csi-calls.js';
+import { connectCsi } from '../../../src/client/csi-client.js';
 import { VolumeWorkflow } from '../../../src/demo/volume-workflow.js';
 import { MountTable } from '../../../src/node/mountinfo.js';
 import { projectRoot } from '../../support/moto.js';
