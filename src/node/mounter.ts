@@ -1,10 +1,11 @@
 // mount(8) and umount(8) through the exec wrapper, with the argument building kept in
 // pure functions so tests can check it. Unmounts are never lazy or forced: a busy mount
 // must fail loudly rather than be detached while a process still writes to it.
-import { rmdir, stat, unlink } from 'node:fs/promises';
+import { rmdir, unlink } from 'node:fs/promises';
 import { NodeError } from './errors.js';
 import type { Exec } from './exec.js';
 import { MOUNTINFO_PATH, MountTable } from './mountinfo.js';
+import { statIfExists } from './paths.js';
 
 // Flags that would change what kind of mount this is, not how it behaves; a request
 // carrying them would turn a filesystem mount into a bind, a move or a remount.
@@ -100,13 +101,8 @@ export class Mounter {
    * a block volume was bound onto. Never removes anything with content.
    */
   async removeMountPoint(path: string): Promise<void> {
-    let info;
-    try {
-      info = await stat(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
+    const info = await statIfExists(path);
+    if (!info) return;
     try {
       if (info.isDirectory()) await rmdir(path);
       else if (info.isFile() && info.size === 0) await unlink(path);

@@ -3,7 +3,7 @@
 // of the directory holding it (a link such as <target> → /etc would otherwise make a
 // mount land somewhere the CO never asked for). The resolved real path is returned so
 // every later step (mount, unmount, mountinfo look-ups) works on the same path we checked.
-import { lstat, readlink, realpath } from 'node:fs/promises';
+import { lstat, readlink, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { NodeError } from './errors.js';
 
@@ -28,9 +28,12 @@ function isInside(child: string, parent: string): boolean {
   return parent === '/' ? child.startsWith('/') : child === parent || child.startsWith(`${parent}/`);
 }
 
-async function lstatOrUndefined(path: string): Promise<Awaited<ReturnType<typeof lstat>> | undefined> {
+type Stats = Awaited<ReturnType<typeof stat>>;
+
+/** stat (or lstat, with follow false) of a path; undefined when it does not exist. */
+export async function statIfExists(path: string, follow = true): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return await (follow ? stat(path) : lstat(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -48,7 +51,7 @@ export async function resolveRequestPath(field: string, value: string): Promise<
   let current = '/';
   for (let i = 0; i < segments.length; i++) {
     const next = posix.join(current, segments[i] ?? '');
-    const stats = await lstatOrUndefined(next);
+    const stats = await statIfExists(next, false);
     if (!stats) return posix.join(next, ...segments.slice(i + 1));
     if (stats.isSymbolicLink()) {
       const target = posix.resolve(current, await readlink(next));

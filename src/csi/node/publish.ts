@@ -1,6 +1,6 @@
 // NodePublishVolume / NodeUnpublishVolume: bind the staged filesystem (or, for a block
 // volume, the device itself onto a file) at the pod's target path; or take it away.
-import { mkdir, open, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NodePublishVolumeRequest__Output } from '../../generated/csi/v1/NodePublishVolumeRequest.js';
 import type { NodePublishVolumeResponse } from '../../generated/csi/v1/NodePublishVolumeResponse.js';
@@ -12,15 +12,7 @@ import { isReadOnly, type MountTable } from '../../node/mountinfo.js';
 import type { CallContext } from '../../server/pipeline.js';
 import type { NodeDeps } from './deps.js';
 import { parseCapability, requirePath, requireVolumeId } from './validate.js';
-
-async function statOrUndefined(path: string): Promise<Awaited<ReturnType<typeof stat>> | undefined> {
-  try {
-    return await stat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
+import { statIfExists } from '../../node/paths.js';
 
 function checkExistingPublish(table: MountTable, targetPath: string, readOnly: boolean, sameSource: boolean): boolean {
   const existing = table.at(targetPath);
@@ -36,7 +28,7 @@ function checkExistingPublish(table: MountTable, targetPath: string, readOnly: b
 /** Makes an empty file for a block volume to be bound onto (an empty directory is replaced). */
 async function prepareBlockTarget(targetPath: string): Promise<void> {
   await mkdir(dirname(targetPath), { recursive: true, mode: 0o750 });
-  const existing = await statOrUndefined(targetPath);
+  const existing = await statIfExists(targetPath);
   if (existing?.isDirectory()) await rmdir(targetPath);
   else if (existing && !existing.isFile()) throw new NodeError('Conflict', `target_path ${targetPath} exists and is not a file`);
   await (await open(targetPath, 'a', 0o640)).close();

@@ -1,6 +1,6 @@
 // NodeExpandVolume and NodeGetVolumeStats: both start from a volume path that must be
 // either a mounted filesystem or a block device published as a file.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeExpandVolumeRequest__Output } from '../../generated/csi/v1/NodeExpandVolumeRequest.js';
 import type { NodeExpandVolumeResponse } from '../../generated/csi/v1/NodeExpandVolumeResponse.js';
@@ -13,21 +13,15 @@ import { blockCondition, filesystemUsage, mountCondition } from '../../node/volu
 import type { CallContext } from '../../server/pipeline.js';
 import type { NodeDeps } from './deps.js';
 import { requirePath, requireVolumeId } from './validate.js';
+import { statIfExists } from '../../node/paths.js';
 
 type VolumeAtPath =
   | { readonly kind: 'block'; readonly device: string; readonly deviceNumber: string }
   | { readonly kind: 'filesystem'; readonly mount: MountEntry };
 
 async function volumeAt(deps: NodeDeps, volumeId: string, volumePath: string): Promise<VolumeAtPath> {
-  let info;
-  try {
-    info = await stat(volumePath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new NodeError('PathNotFound', `volume_path ${volumePath} of volume ${volumeId} does not exist`);
-    }
-    throw err;
-  }
+  const info = await statIfExists(volumePath);
+  if (!info) throw new NodeError('PathNotFound', `volume_path ${volumePath} of volume ${volumeId} does not exist`);
   if (info.isBlockDevice()) {
     const deviceNumber = await blockDeviceNumber(volumePath);
     if (deviceNumber) return { kind: 'block', device: volumePath, deviceNumber };
