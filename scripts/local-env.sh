@@ -76,7 +76,16 @@ stop_one() {
 launch() {
   local name="$1"; shift
   setsid "$@" >>"${LOGS}/${name}.log" 2>&1 </dev/null &
-  echo $! >"${PIDS}/${name}.pid"
+  local pid=$!
+  echo "${pid}" >"${PIDS}/${name}.pid"
+  # Until the forked shell execs the program, its command line is this script's and pid_of
+  # would call the process gone (a start once failed that way). Wait for the exec; a program
+  # that dies at once is reported by wait_until with its log.
+  for _ in $(seq 1 100); do
+    pid_of "${name}" >/dev/null && return 0
+    [[ -n "$(tr -d '\0' <"/proc/${pid}/cmdline" 2>/dev/null)" ]] || return 0
+    sleep 0.05
+  done
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
