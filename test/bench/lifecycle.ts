@@ -11,11 +11,15 @@ import { connectCsi } from '../support/csi-client.js';
 import { driverMain, startDriver } from '../support/driver.js';
 import { startEc2Proxy } from '../support/ec2-proxy.js';
 import { REGION, startMoto } from '../support/moto.js';
-import { fmt, memoryOf, percentile } from './stats.js';
+import { imageRuntime } from '../support/image-runtime.js';
+import { cpuSecondsOf, fmt, memoryOf, percentile } from './stats.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, instances: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '100' }, instances: { type: 'string', default: '4' }, 'idle-seconds': { type: 'string', default: '45' } } });
 const N = Number(values.n);
 const INSTANCES = Number(values.instances);
+// V8 gives memory back only after a quiet spell (its memory reducer), so idle RSS is read after
+// this long without requests, next to the figure right after start-up.
+const IDLE_SECONDS = Number(values['idle-seconds']);
 const ZONE = `${REGION}a`;
 const RPCS = ['CreateVolume', 'ControllerPublishVolume', 'ControllerUnpublishVolume', 'DeleteVolume'] as const;
 type Rpc = (typeof RPCS)[number];
@@ -32,11 +36,11 @@ async function timed<T>(samples: number[], call: () => Promise<T>): Promise<T> {
  * every 5 ms and the client connects only once it exists (a client that connects too early
  * waits out gRPC's reconnect backoff, which would be measured instead of the driver).
  */
-async function startupMs(env: Record<string, string>): Promise<number> {
+async function startupMs(env: Record<string, string>, nodeArgs: readonly string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-start-'));
   const socket = join(dir, 'csi.sock');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [driverMain, 'controller', `--endpoint=unix://${socket}`], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeArgs, driverMain, 'controller', `--endpoint=unix://${socket}`], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
   try {
     while (!existsSync(socket)) {
       if (child.exitCode !== null) throw new Error(`the driver exited with ${child.exitCode}`);
@@ -60,21 +64,31 @@ async function main(): Promise<void> {
   const moto = await startMoto();
   const proxy = await startEc2Proxy(moto.endpoint);
   const nodes = await Promise.all(Array.from({ length: INSTANCES }, () => moto.runInstance(ZONE)));
-  // The same process settings as the container image (Dockerfile), so RSS is what a cluster sees.
-  const env = { ...moto.env, AWS_ENDPOINT_URL_EC2: proxy.endpoint, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=4' };
+  // The container image's node flags and environment (read from the Dockerfile), so memory is
+  // what a cluster sees. BENCH_NODE_ARGS="..." runs other flags, to compare.
+  const image = imageRuntime();
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? image.nodeArgs;
+  const env = { ...moto.env, ...image.env, AWS_ENDPOINT_URL_EC2: proxy.endpoint };
 
   const startups: number[] = [];
-  for (let i = 0; i < 5; i++) startups.push(await startupMs(env));
+  for (let i = 0; i < 5; i++) startups.push(await startupMs(env, nodeArgs));
   startups.sort((a, b) => a - b);
   // Let the killed start-up runs' last DryRun calls land before counting anew.
   await new Promise((r) => setTimeout(r, 1000));
   proxy.resetCounts();
-  const driver = await startDriver({ mode: 'controller', env });
+  const driver = await startDriver({ mode: 'controller', env, nodeArgs });
   // Let the start-up permission check (DryRun calls, in the background) finish before counting.
   await new Promise((r) => setTimeout(r, 1500));
   const startupCalls = proxy.counts();
+  const started = memoryOf(driver.pid);
+  const idleTrace: number[] = [];
+  for (let s = 0; s < IDLE_SECONDS; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    idleTrace.push(memoryOf(driver.pid).rssMiB);
+  }
   const idle = memoryOf(driver.pid);
   proxy.resetCounts();
+  const cpu0 = cpuSecondsOf(driver.pid);
 
   const latency: Record<Rpc, number[]> = { CreateVolume: [], ControllerPublishVolume: [], ControllerUnpublishVolume: [], DeleteVolume: [] };
   const failures: string[] = [];
@@ -100,6 +114,7 @@ async function main(): Promise<void> {
   }));
   const wallMs = performance.now() - wall0;
   const peak = memoryOf(driver.pid);
+  const cpuSeconds = cpuSecondsOf(driver.pid) - cpu0;
   const calls = proxy.counts();
   await driver.stop();
   await proxy.stop();
@@ -120,8 +135,11 @@ async function main(): Promise<void> {
   }
   console.log(`start-up to first ready Probe: median ${fmt(percentile(startups, 50), 0)} ms of 5 (min ${fmt(startups[0] ?? NaN, 0)}, max ${fmt(startups.at(-1) ?? NaN, 0)}; target ≤ 500)`);
   console.log(`EC2 calls of the start-up permission check (in the background; Probe does not wait): ${JSON.stringify(startupCalls)}`);
-  console.log(`process settings: MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX} NODE_OPTIONS=${env.NODE_OPTIONS}`);
-  console.log(`RSS idle ${fmt(idle.rssMiB)} MiB (target ≤ 64; private ${fmt(idle.privateMiB)} MiB, the rest is shared pages of the node binary), peak ${fmt(peak.peakMiB)} MiB (target ≤ 128)`);
+  console.log(`process settings (${process.env.BENCH_NODE_ARGS === undefined ? "the image's, from the Dockerfile" : 'node flags from BENCH_NODE_ARGS'}): node ${nodeArgs.join(' ')}; env ${Object.entries(image.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(`driver CPU time for the ${N} lifecycles: ${fmt(cpuSeconds, 2)} s (${fmt((cpuSeconds / (wallMs / 1000)) * 100, 0)}% of one core over the wall time)`);
+  const trace = idleTrace.filter((_, i) => (i + 1) % 5 === 0).map((v, i) => `${(i + 1) * 5}s ${fmt(v)}`).join(', ');
+  console.log(`RSS right after start-up ${fmt(started.rssMiB)} MiB; idle after ${IDLE_SECONDS} s without requests ${fmt(idle.rssMiB)} MiB (target ≤ 64; private ${fmt(idle.privateMiB)} MiB; ${trace})`);
+  console.log(`RSS peak ${fmt(peak.peakMiB)} MiB (target ≤ 128)`);
   if (failures.length > 0) process.exitCode = 1;
 }
 

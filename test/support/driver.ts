@@ -24,6 +24,8 @@ export interface DriverOptions {
   readonly mode: 'controller' | 'node' | 'all';
   readonly env?: Readonly<Record<string, string>>;
   readonly args?: readonly string[];
+  /** Flags for node itself, before the script (e.g. the image's, see image-runtime.ts). */
+  readonly nodeArgs?: readonly string[];
   /** Wait for Probe to say ready (default true). */
   readonly waitReady?: boolean;
 }
@@ -31,7 +33,7 @@ export interface DriverOptions {
 export async function startDriver(options: DriverOptions): Promise<DriverProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ebs-csi-'));
   const socket = join(dir, 'csi.sock');
-  const child = spawn(process.execPath, [driverMain, options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverMain, options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

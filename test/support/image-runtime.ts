@@ -1,0 +1,61 @@
+// How the container image starts the driver, read from the Dockerfile itself: the node flags
+// of its ENTRYPOINT and the process environment its ENV lines set. Benchmarks run the driver
+// the same way, so the memory they print is what a cluster sees, and the settings live in one
+// place (the Dockerfile) instead of being copied here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from './moto.js';
+
+export interface ImageRuntime {
+  /** Flags given to node before the script, e.g. ["--max-semi-space-size=1"]. */
+  readonly nodeArgs: readonly string[];
+  /** Variables the image's ENV lines set (only KEY=value forms). */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const BUNDLE = /\/dist\/bundle\/ebs-csi-driver\.mjs$/;
+
+/** Joins backslash-continued lines and drops comments, as Docker reads the file. */
+function instructions(dockerfile: string): string[] {
+  return dockerfile
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** Strips one level of double quotes, as Docker does for ENV values. */
+const unquote = (value: string): string => (/^".*"$/.test(value) ? value.slice(1, -1) : value);
+
+export function parseImageRuntime(dockerfile: string): ImageRuntime {
+  const lines = instructions(dockerfile);
+  // Only the last stage is the image that runs; ENV of build stages does not reach it.
+  const lastFrom = lines.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true);
+  const runtime = lines.slice(lastFrom + 1);
+
+  const env: Record<string, string> = {};
+  for (const line of runtime.filter((l) => /^ENV\s/i.test(l))) {
+    for (const m of line.replace(/^ENV\s+/i, '').matchAll(/(\w+)=("[^"]*"|\S*)/g)) env[m[1] ?? ''] = unquote(m[2] ?? '');
+  }
+
+  const entrypoint = runtime.filter((l) => /^ENTRYPOINT\s/i.test(l)).at(-1);
+  if (entrypoint === undefined) throw new Error('Dockerfile: the runtime stage has no ENTRYPOINT');
+  let argv: unknown;
+  try {
+    argv = JSON.parse(entrypoint.replace(/^ENTRYPOINT\s+/i, ''));
+  } catch {
+    argv = undefined;
+  }
+  if (!Array.isArray(argv) || !argv.every((a): a is string => typeof a === 'string')) {
+    throw new Error(`Dockerfile: ENTRYPOINT must be an exec-form array of strings; got ${entrypoint}`);
+  }
+  const script = argv.findIndex((a) => BUNDLE.test(a));
+  if (argv[0] !== 'node' || script < 1) {
+    throw new Error(`Dockerfile: ENTRYPOINT must run node on dist/bundle/ebs-csi-driver.mjs; got ${entrypoint}`);
+  }
+  return { nodeArgs: argv.slice(1, script), env };
+}
+
+export function imageRuntime(): ImageRuntime {
+  return parseImageRuntime(readFileSync(join(projectRoot, 'Dockerfile'), 'utf8'));
+}

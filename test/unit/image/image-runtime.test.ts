@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { imageRuntime, parseImageRuntime } from '../../support/image-runtime.js';
+
+const MULTI_STAGE = `
+ARG NODE_IMAGE=node:24-slim
+FROM \${NODE_IMAGE} AS build
+ENV NODE_OPTIONS=--build-only
+ENTRYPOINT ["node", "--wrong-stage", "/app/dist/bundle/ebs-csi-driver.mjs"]
+
+FROM \${NODE_IMAGE}
+# a comment
+ENV NODE_ENV=production
+ENV MALLOC_ARENA_MAX=2 \\
+    GREETING="hello world"
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--no-turbofan", "/app/dist/bundle/ebs-csi-driver.mjs"]
+CMD ["--help"]
+`;
+
+describe('image runtime from the Dockerfile', () => {
+  test('takes the node flags and ENV of the last stage only, with continued lines and quotes', () => {
+    const runtime = parseImageRuntime(MULTI_STAGE);
+    assert.deepEqual(runtime.nodeArgs, ['--max-semi-space-size=1', '--no-turbofan']);
+    assert.deepEqual(runtime.env, { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2', GREETING: 'hello world' });
+  });
+
+  test('refuses an image that does not run node on the bundle', () => {
+    assert.throws(() => parseImageRuntime('FROM x\nENV A=1\n'), /no ENTRYPOINT/);
+    assert.throws(() => parseImageRuntime('FROM x\nENTRYPOINT node /app/dist/bundle/ebs-csi-driver.mjs\n'), /exec-form array/);
+    assert.throws(() => parseImageRuntime('FROM x\nENTRYPOINT ["bash", "/app/dist/bundle/ebs-csi-driver.mjs"]\n'), /must run node/);
+    assert.throws(() => parseImageRuntime('FROM x\nENTRYPOINT ["node", "/app/main.js"]\n'), /must run node/);
+  });
+
+  test("the project's Dockerfile gives node flags this node accepts", () => {
+    const { nodeArgs, env } = imageRuntime();
+    assert.ok(nodeArgs.length > 0, 'the image tunes node; the benchmark must run with the same flags');
+    const run = spawnSync(process.execPath, [...nodeArgs, '-e', '0'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    assert.equal(run.status, 0, `node ${nodeArgs.join(' ')}: ${run.stderr}`);
+  });
+});
