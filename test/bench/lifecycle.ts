@@ -1,7 +1,8 @@
 // Benchmark: N concurrent create → publish → unpublish → delete lifecycles over the
 // driver's UNIX socket, against moto behind a counting proxy. Prints EC2 calls per
 // lifecycle by action, p50/p99 latency per RPC, idle and peak RSS, and start-up time
-// to the first successful Probe. Run: npm run bench (or node dist/test/bench/lifecycle.js --n 100).
+// to the first successful Probe; then the node plugin's idle RSS. Both run with the container
+// image's node flags. Run: npm run bench (or node dist/test/bench/lifecycle.js --n 100).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { connectCsi } from '../support/csi-client.js';
 import { driverMain, startDriver } from '../support/driver.js';
 import { startEc2Proxy } from '../support/ec2-proxy.js';
 import { REGION, startMoto } from '../support/moto.js';
+import { startImds } from '../../src/imds/index.js';
 import { imageRuntime } from '../support/image-runtime.js';
 import { cpuSecondsOf, fmt, memoryOf, percentile } from './stats.js';
 
@@ -60,6 +62,29 @@ async function startupMs(env: Record<string, string>, nodeArgs: readonly string[
   }
 }
 
+interface IdleMemory {
+  readonly started: ReturnType<typeof memoryOf>;
+  readonly idle: ReturnType<typeof memoryOf>;
+  /** RSS each second after start-up, MiB. */
+  readonly trace: readonly number[];
+}
+
+async function idleMemory(pid: number): Promise<IdleMemory> {
+  const started = memoryOf(pid);
+  const trace: number[] = [];
+  for (let s = 0; s < IDLE_SECONDS; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    trace.push(memoryOf(pid).rssMiB);
+  }
+  return { started, idle: memoryOf(pid), trace };
+}
+
+function describeIdle({ started, idle, trace }: IdleMemory): string {
+  const every5 = trace.filter((_, i) => (i + 1) % 5 === 0).map((v, i) => `${(i + 1) * 5}s ${fmt(v)}`).join(', ');
+  return `right after start-up ${fmt(started.rssMiB)} MiB; idle after ${IDLE_SECONDS} s without requests ${fmt(idle.rssMiB)} MiB `
+    + `(private ${fmt(idle.privateMiB)} MiB${every5 === '' ? '' : `; ${every5}`})`;
+}
+
 async function main(): Promise<void> {
   const moto = await startMoto();
   const proxy = await startEc2Proxy(moto.endpoint);
@@ -80,13 +105,7 @@ async function main(): Promise<void> {
   // Let the start-up permission check (DryRun calls, in the background) finish before counting.
   await new Promise((r) => setTimeout(r, 1500));
   const startupCalls = proxy.counts();
-  const started = memoryOf(driver.pid);
-  const idleTrace: number[] = [];
-  for (let s = 0; s < IDLE_SECONDS; s++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    idleTrace.push(memoryOf(driver.pid).rssMiB);
-  }
-  const idle = memoryOf(driver.pid);
+  const idle = await idleMemory(driver.pid);
   proxy.resetCounts();
   const cpu0 = cpuSecondsOf(driver.pid);
 
@@ -118,7 +137,21 @@ async function main(): Promise<void> {
   const calls = proxy.counts();
   await driver.stop();
   await proxy.stop();
-  await moto.stop();
+
+  // The node plugin, which never loads the EC2 SDK, against a local IMDSv2 for one instance.
+  let nodeIdle: IdleMemory;
+  const imds = await startImds({ emulator: moto.endpoint, instanceId: nodes[0] ?? '' });
+  try {
+    // The test emulator's settings switch IMDS off; the node plugin needs it.
+    const nodeEnv: Record<string, string> = { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint };
+    delete nodeEnv.AWS_EC2_METADATA_DISABLED;
+    const nodePlugin = await startDriver({ mode: 'node', env: nodeEnv, nodeArgs });
+    nodeIdle = await idleMemory(nodePlugin.pid);
+    await nodePlugin.stop();
+  } finally {
+    await imds.stop();
+    await moto.stop();
+  }
 
   const total = Object.values(calls).reduce((a, b) => a + b, 0);
   console.log(`\n== controller lifecycle benchmark: N=${N} concurrent lifecycles, ${INSTANCES} instances, moto behind a counting proxy`);
@@ -137,9 +170,9 @@ async function main(): Promise<void> {
   console.log(`EC2 calls of the start-up permission check (in the background; Probe does not wait): ${JSON.stringify(startupCalls)}`);
   console.log(`process settings (${process.env.BENCH_NODE_ARGS === undefined ? "the image's, from the Dockerfile" : 'node flags from BENCH_NODE_ARGS'}): node ${nodeArgs.join(' ')}; env ${Object.entries(image.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   console.log(`driver CPU time for the ${N} lifecycles: ${fmt(cpuSeconds, 2)} s (${fmt((cpuSeconds / (wallMs / 1000)) * 100, 0)}% of one core over the wall time)`);
-  const trace = idleTrace.filter((_, i) => (i + 1) % 5 === 0).map((v, i) => `${(i + 1) * 5}s ${fmt(v)}`).join(', ');
-  console.log(`RSS right after start-up ${fmt(started.rssMiB)} MiB; idle after ${IDLE_SECONDS} s without requests ${fmt(idle.rssMiB)} MiB (target ≤ 64; private ${fmt(idle.privateMiB)} MiB; ${trace})`);
-  console.log(`RSS peak ${fmt(peak.peakMiB)} MiB (target ≤ 128)`);
+  console.log(`controller RSS ${describeIdle(idle)} (target ≤ 64)`);
+  console.log(`controller RSS peak ${fmt(peak.peakMiB)} MiB (target ≤ 128)`);
+  console.log(`node plugin RSS ${describeIdle(nodeIdle)}`);
   if (failures.length > 0) process.exitCode = 1;
 }
 
