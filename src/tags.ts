@@ -10,6 +10,11 @@ export const clusterOwnershipTag = (clusterId: string): string => `kubernetes.io
 export const TAG_PVC_NAME = 'kubernetes.io/created-for/pvc/name';
 export const TAG_PVC_NAMESPACE = 'kubernetes.io/created-for/pvc/namespace';
 export const TAG_PV_NAME = 'kubernetes.io/created-for/pv/name';
+/**
+ * The IOPS-per-GiB ratio a volume was given (StorageClass or VolumeAttributesClass
+ * iopsPerGB), kept on the volume so that an expansion can scale its IOPS with its size.
+ */
+export const TAG_IOPS_PER_GB = 'ebs.csi.aws.com/iops-per-gb';
 
 const MAX_KEY = 128;
 const MAX_VALUE = 256;

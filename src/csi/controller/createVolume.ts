@@ -82,6 +82,7 @@ export async function createVolume(deps: ControllerDeps, req: CreateVolumeReques
       ...(params.pvcName !== undefined ? { pvcName: params.pvcName } : {}),
       ...(params.pvcNamespace !== undefined ? { pvcNamespace: params.pvcNamespace } : {}),
       ...(params.pvName !== undefined ? { pvName: params.pvName } : {}),
+      ...(params.iopsPerGB !== undefined ? { iopsPerGB: params.iopsPerGB } : {}),
     }),
   };
   const volumeContext = buildVolumeContext({

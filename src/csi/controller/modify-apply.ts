@@ -4,7 +4,8 @@
 import type { Cloud, Disk } from '../../cloud/types.js';
 import { notFound } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { planModification, TAG_IOPS_PER_GB } from './modify-plan.js';
+import { TAG_IOPS_PER_GB } from '../../tags.js';
+import { planModification } from './modify-plan.js';
 import type { ChangeRequest } from './modify-coalescer.js';
 import { waitWhileModifying, type WaitOptions } from './modify-state.js';
 

@@ -5,12 +5,7 @@ import type { Disk, ModifyDiskOptions, VolumeType } from '../../cloud/types.js';
 import { CsiError, invalidArgument } from '../../errors.js';
 import { resolvePerformance } from '../params/performance.js';
 import { IOPS_TYPES, THROUGHPUT_TYPES, VOLUME_TYPE_LIMITS, isVolumeType } from '../params/volumeTypes.js';
-
-/**
- * The IOPS-per-GiB ratio a volume was given (StorageClass or VolumeAttributesClass
- * iopsPerGB), kept on the volume so that an expansion can scale its IOPS with its size.
- */
-export const TAG_IOPS_PER_GB = 'ebs.csi.aws.com/iops-per-gb';
+import { TAG_IOPS_PER_GB } from '../../tags.js';
 
 /** The union of what merged Expand and Modify requests want. */
 export interface DesiredChange {

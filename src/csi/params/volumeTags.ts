@@ -4,7 +4,7 @@
 import { invalidArgument } from '../../errors.js';
 import {
   TAG_CLUSTER_NAME, TAG_DRIVER_MANAGED, TAG_LEGACY_CLUSTER, TAG_PVC_NAME, TAG_PVC_NAMESPACE, TAG_PV_NAME,
-  TAG_VOLUME_NAME, clusterOwnershipTag,
+  TAG_IOPS_PER_GB, TAG_VOLUME_NAME, clusterOwnershipTag,
 } from '../../tags.js';
 
 /** EC2 accepts at most 50 tags per resource. */
@@ -19,6 +19,8 @@ export interface VolumeTagInput {
   readonly pvcName?: string;
   readonly pvcNamespace?: string;
   readonly pvName?: string;
+  /** StorageClass iopsPerGB: recorded so that an expansion scales the IOPS with the size. */
+  readonly iopsPerGB?: number;
 }
 
 /** Tags that tie a resource to this driver and cluster (shared by volumes and snapshots). */
@@ -37,6 +39,7 @@ export function buildVolumeTags(input: VolumeTagInput): Record<string, string> {
   if (input.pvcName) own[TAG_PVC_NAME] = input.pvcName;
   if (input.pvcNamespace) own[TAG_PVC_NAMESPACE] = input.pvcNamespace;
   if (input.pvName) own[TAG_PV_NAME] = input.pvName;
+  if (input.iopsPerGB !== undefined) own[TAG_IOPS_PER_GB] = String(input.iopsPerGB);
   const tags = { ...input.extraTags, ...input.userTags, ...own };
   const count = Object.keys(tags).length;
   if (count > MAX_TAGS_PER_RESOURCE) {

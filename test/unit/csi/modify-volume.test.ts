@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { CloudError } from '../../../src/cloud/errors.js';
-import { TAG_IOPS_PER_GB } from '../../../src/csi/controller/modify-plan.js';
+import { TAG_IOPS_PER_GB } from '../../../src/tags.js';
 import { resizeHandlers } from '../../../src/csi/controller/resize.js';
 import { callContext, expectFailure } from './expect.js';
 import { mutatingCalls, snapshotModifyCloud, type SnapshotModifyCloud } from './snapshot-modify-cloud.js';

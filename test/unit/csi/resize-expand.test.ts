@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { TAG_IOPS_PER_GB } from '../../../src/csi/controller/modify-plan.js';
+import { TAG_IOPS_PER_GB } from '../../../src/tags.js';
 import { resizeHandlers } from '../../../src/csi/controller/resize.js';
 import type { ControllerExpandVolumeRequest__Output } from '../../../src/generated/csi/v1/ControllerExpandVolumeRequest.js';
 import { callContext, expectFailure } from './expect.js';
