@@ -28,7 +28,7 @@ export async function stageVolume(
     fsType: capability.fsType,
     mountFlags: capability.mountFlags,
     formatOptions,
-    readOnly: capability.readOnly || capability.mountFlags.includes('ro'),
+    readOnly: capability.readOnly,
   }, deps.mounter, deps.filesystems);
   const fields = { volumeId, device: device.path, foundVia: device.via, stagingPath, outcome: outcome.kind };
   if (outcome.kind === 'grow-failed') {

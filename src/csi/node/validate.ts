@@ -49,5 +49,7 @@ export function parseCapability(capability: VolumeCapability__Output | null | un
     throw invalidArgument(`volume_capability.mount.fs_type must be one of ${FS_TYPES.join(', ')}; got ${JSON.stringify(capability.mount?.fsType)}`);
   }
   const mountFlags = checkMountFlags('volume_capability.mount.mount_flags', capability.mount?.mountFlags ?? []);
-  return { kind: 'mount', readOnly, fsType: requested, mountFlags };
+  // An "ro" mount flag makes the staging mount, and so every bind of it, read-only: count it
+  // here so that stage and publish (and their repeats) agree on what was asked for.
+  return { kind: 'mount', readOnly: readOnly || mountFlags.includes('ro'), fsType: requested, mountFlags };
 }
