@@ -24,6 +24,22 @@ export const FORMAT_OPTION_NAMES: readonly FormatOptionName[] = [
   'blockSize', 'inodeSize', 'bytesPerInode', 'numberOfInodes', 'ext4BigAlloc', 'ext4ClusterSize',
 ];
 
+// Block and cluster sizes go through mke2fs's and mkfs.xfs's size parsers, which take a
+// k/m/g suffix; the inode options are plain counts. Nothing else reaches an mkfs argument.
+const SIZE_WITH_SUFFIX = /^[1-9]\d{0,9}[kKmMgG]?$/;
+const WHOLE_NUMBER = /^[1-9]\d{0,9}$/;
+
+/**
+ * What is wrong with a value for a valued format option (every option but ext4BigAlloc), as
+ * "must be ..." text; undefined when it is fine. The controller and the node both ask, so a
+ * StorageClass value the node would refuse is refused at CreateVolume already.
+ */
+export function formatValueProblem(key: Exclude<FormatOptionName, 'ext4BigAlloc'>, value: string): string | undefined {
+  const suffixAllowed = key === 'blockSize' || key === 'ext4ClusterSize';
+  if ((suffixAllowed ? SIZE_WITH_SUFFIX : WHOLE_NUMBER).test(value)) return undefined;
+  return `must be ${suffixAllowed ? 'a positive whole number, optionally with a k, m or g suffix' : 'a positive whole number'}`;
+}
+
 /** Which options each filesystem's mkfs understands (xfs has no bytes-per-inode; only ext4 has bigalloc). */
 export const FORMAT_OPTIONS_BY_FS: Readonly<Record<FsType, ReadonlySet<FormatOptionName>>> = {
   ext4: new Set(FORMAT_OPTION_NAMES),

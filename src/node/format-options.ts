@@ -5,7 +5,8 @@
 // bigalloc) and turned into mkfs arguments here, in one table, so nothing unchecked
 // reaches mkfs.
 import {
-  FORMAT_OPTION_NAMES, FORMAT_OPTIONS_BY_FS as SUPPORTED, type FormatOptionName as OptionKey, type FormatOptions, type FsType,
+  FORMAT_OPTION_NAMES, FORMAT_OPTIONS_BY_FS as SUPPORTED, formatValueProblem, type FormatOptionName as OptionKey, type FormatOptions,
+  type FsType,
 } from '../filesystems.js';
 import { NodeError } from './errors.js';
 
@@ -13,17 +14,9 @@ function invalid(message: string): NodeError {
   return new NodeError('InvalidArgument', message);
 }
 
-// Block and cluster sizes go through mke2fs's and mkfs.xfs's size parsers, which take a
-// k/m/g suffix; the inode options are plain counts. Nothing else reaches an mkfs argument.
-const SIZE_WITH_SUFFIX = /^[1-9]\d{0,9}[kKmMgG]?$/;
-const WHOLE_NUMBER = /^[1-9]\d{0,9}$/;
-
-function checkedValue(key: OptionKey, rawKey: string, value: string): string {
-  const suffixAllowed = key === 'blockSize' || key === 'ext4ClusterSize';
-  if (!(suffixAllowed ? SIZE_WITH_SUFFIX : WHOLE_NUMBER).test(value)) {
-    const shape = suffixAllowed ? 'a positive whole number, optionally with a k, m or g suffix' : 'a positive whole number';
-    throw invalid(`volume_context ${rawKey} must be ${shape}; got ${JSON.stringify(value)}`);
-  }
+function checkedValue(key: Exclude<OptionKey, 'ext4BigAlloc'>, rawKey: string, value: string): string {
+  const problem = formatValueProblem(key, value);
+  if (problem) throw invalid(`volume_context ${rawKey} ${problem}; got ${JSON.stringify(value)}`);
   return value;
 }
 

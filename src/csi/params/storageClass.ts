@@ -3,7 +3,9 @@
 // rather than ignored, so a typo never silently provisions the wrong volume.
 import { VOLUME_TYPES, type VolumeType } from '../../cloud/types.js';
 import { invalidArgument } from '../../errors.js';
-import { FORMAT_OPTION_NAMES, FS_TYPES, isFsType, type FormatOptions, type FsType } from '../../filesystems.js';
+import {
+  FORMAT_OPTION_NAMES, FS_TYPES, formatValueProblem, isFsType, type FormatOptionName, type FormatOptions, type FsType,
+} from '../../filesystems.js';
 import { keysByLowerCase, sortParameters, type ParameterKeys } from './sortParameters.js';
 import { parseTagSpecification } from './tagTemplate.js';
 import {
@@ -54,7 +56,6 @@ const DEPRECATED_ALIASES: ReadonlyMap<string, Key | null> = new Map<string, Key 
 ]);
 
 const TAG_SPEC_KEY = /^tagspecification_\d+$/i;
-const ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 const WHOLE_NUMBER = /^\d+$/;
 
 const STORAGE_CLASS_PARAMETER_KEYS: ParameterKeys<Key, 'tagSpecs'> = {
@@ -93,10 +94,11 @@ function positiveIntOf(raw: Raw, key: Key, unit: string): number | undefined {
   return n;
 }
 
-function alphanumericOf(raw: Raw, key: Key): string | undefined {
+function formatValueOf(raw: Raw, key: Exclude<FormatOptionName, 'ext4BigAlloc'>): string | undefined {
   const value = raw[key];
   if (value === undefined) return undefined;
-  if (!ALPHANUMERIC.test(value)) throw invalidArgument(`parameters.${key} must be alphanumeric (letters and digits only); got "${value}"`);
+  const problem = formatValueProblem(key, value);
+  if (problem) throw invalidArgument(`parameters.${key} ${problem}; got "${value}"`);
   return value;
 }
 
@@ -212,12 +214,12 @@ export function parseStorageClass(
   }
 
   const formatOptions: FormatOptions = {
-    ...optional('blockSize', alphanumericOf(raw, 'blockSize')),
-    ...optional('inodeSize', alphanumericOf(raw, 'inodeSize')),
-    ...optional('bytesPerInode', alphanumericOf(raw, 'bytesPerInode')),
-    ...optional('numberOfInodes', alphanumericOf(raw, 'numberOfInodes')),
+    ...optional('blockSize', formatValueOf(raw, 'blockSize')),
+    ...optional('inodeSize', formatValueOf(raw, 'inodeSize')),
+    ...optional('bytesPerInode', formatValueOf(raw, 'bytesPerInode')),
+    ...optional('numberOfInodes', formatValueOf(raw, 'numberOfInodes')),
     ...optional('ext4BigAlloc', booleanOf(raw, 'ext4BigAlloc')),
-    ...optional('ext4ClusterSize', alphanumericOf(raw, 'ext4ClusterSize')),
+    ...optional('ext4ClusterSize', formatValueOf(raw, 'ext4ClusterSize')),
   };
 
   const pvcName = raw[PVC_NAME_KEY];

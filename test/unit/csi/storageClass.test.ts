@@ -145,9 +145,12 @@ describe('StorageClass parameters', () => {
     await bad({ 'csi.storage.k8s.io/fstype': 'ntfs' }, /ntfs/);
   });
 
-  it('requires alphanumeric format option values', async () => {
-    await bad({ blockSize: '4k; rm -rf /' }, /parameters\.blockSize must be alphanumeric/);
-    await bad({ inodeSize: '' }, /parameters\.inodeSize must be alphanumeric/);
+  it('requires format option values mkfs can take, as the node checks them', async () => {
+    await bad({ blockSize: '4k; rm -rf /' }, /parameters\.blockSize must be a positive whole number, optionally with a k, m or g suffix/);
+    await bad({ inodeSize: '' }, /parameters\.inodeSize must be a positive whole number/);
+    await bad({ inodeSize: 'abc' }, /parameters\.inodeSize must be a positive whole number; got "abc"/);
+    await bad({ inodeSize: '4k' }, /parameters\.inodeSize must be a positive whole number/);
+    await bad({ bytesPerInode: '0' }, /parameters\.bytesPerInode must be a positive whole number/);
     await bad({ numberOfInodes: '1-6' }, /parameters\.numberOfInodes/);
   });
 });
