@@ -67,10 +67,17 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
     implementation: wrapService('Identity', identity, {}, pipeline(proto.services.Identity)),
   });
 
+  // Metrics first: a port already in use must stop start-up before the CSI socket opens;
+  // a driver answering Probe without its metrics would look healthy to the livenessprobe.
+  const http: Server | undefined = options.httpEndpoint ? await serveMetrics(options.httpEndpoint, metrics) : undefined;
   const server = new CsiServer(bindings);
-  const socketPath = await server.listen(options.endpoint);
-  let http: Server | undefined;
-  if (options.httpEndpoint) http = await serveMetrics(options.httpEndpoint, metrics);
+  let socketPath: string;
+  try {
+    socketPath = await server.listen(options.endpoint);
+  } catch (err) {
+    http?.close();
+    throw err;
+  }
   log.info({ mode: options.mode, endpoint: socketPath, driver: options.driverName, version: VERSION, metrics: options.httpEndpoint }, 'driver listening');
   return {
     socketPath,

@@ -3,6 +3,7 @@
 // parseOptions never exits: it returns the options, or throws UsageError with a one-line reason.
 import { parseArgs } from 'node:util';
 import type { LogFormat } from './logger.js';
+import { parseHttpEndpoint } from './metrics/http.js';
 import { parseTagList } from './tags.js';
 
 export type Mode = 'controller' | 'node' | 'all';
@@ -105,6 +106,14 @@ export function parseOptions(argv: readonly string[]): CliResult {
   } catch (err) {
     throw new UsageError(`--extra-tags: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const httpEndpoint = str('http-endpoint');
+  if (httpEndpoint !== undefined) {
+    try {
+      parseHttpEndpoint(httpEndpoint);
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+  }
   const clusterId = str('k8s-tag-cluster-id');
   if (clusterId !== undefined && !/^[\w.-]{1,128}$/.test(clusterId)) {
     throw new UsageError(`--k8s-tag-cluster-id may hold letters, digits, '.', '_' and '-' (1-128); got "${clusterId}"`);
@@ -113,7 +122,7 @@ export function parseOptions(argv: readonly string[]): CliResult {
     kind: 'run',
     options: {
       mode, endpoint, driverName, extraTags, loggingFormat: format, logLevel: logLevelFor(str('v')),
-      ...(str('http-endpoint') !== undefined ? { httpEndpoint: str('http-endpoint') } : {}),
+      ...(httpEndpoint !== undefined ? { httpEndpoint } : {}),
       ...(clusterId !== undefined ? { clusterId } : {}),
       ...(str('user-agent-extra') !== undefined ? { userAgentExtra: str('user-agent-extra') } : {}),
       ...optionalInt('volumeAttachLimit', nonNegativeInt('volume-attach-limit', str('volume-attach-limit'), 1)),

@@ -37,7 +37,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+main().then((code) => {
+  process.exitCode = code;
+  // A failed start may leave a timer or a connection behind (the first permission check, an
+  // SDK socket); nothing may keep alive a process that serves nothing.
+  if (code !== 0) process.exit(code);
+}, (err: unknown) => {
   process.stderr.write(`ebs-csi-driver: unexpected failure: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

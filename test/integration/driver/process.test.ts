@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,9 +18,9 @@ import { freePort, waitFor } from '../../support/ports.js';
 
 const run = promisify(execFile);
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runCli(args: string[], env?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [driverMain, ...args], { timeout: 10_000 });
+    const { stdout, stderr } = await run(process.execPath, [driverMain, ...args], { timeout: 10_000, ...(env ? { env: { PATH: process.env.PATH ?? '', ...env } } : {}) });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -37,7 +39,7 @@ describe('command line', () => {
     assert.match(version.stdout, /^ebs-csi-driver \d+\.\d+\.\d+/);
   });
 
-  for (const args of [['--bogus'], ['sideways'], ['--logging-format=xml'], ['--extra-tags=CSIVolumeName=x']]) {
+  for (const args of [['--bogus'], ['sideways'], ['--logging-format=xml'], ['--extra-tags=CSIVolumeName=x'], ['--http-endpoint=nope'], ['--http-endpoint=:70000']]) {
     it(`exits non-zero with a one-line reason for ${args.join(' ')}`, async () => {
       const out = await runCli(args);
       assert.equal(out.code, 2);
@@ -45,6 +47,26 @@ describe('command line', () => {
       assert.match(out.stderr, /^ebs-csi-driver: .+\(see --help\)/);
     });
   }
+});
+
+describe('a metrics port already in use', () => {
+  it('stops start-up with exit 1 and leaves no CSI socket behind', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const { port } = busy.address() as AddressInfo;
+    const socket = join(mkdtempSync(join(tmpdir(), 'ebs-csi-')), 'csi.sock');
+    try {
+      // Region and credentials only: the process must end before it would talk to EC2.
+      const out = await runCli(['controller', `--endpoint=unix://${socket}`, `--http-endpoint=127.0.0.1:${port}`],
+        { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9' });
+      assert.equal(out.code, 1, `${out.stdout}${out.stderr}`);
+      assert.match(out.stdout, /the driver could not start/);
+      assert.match(out.stdout, /EADDRINUSE/);
+      assert.equal(existsSync(socket), false, 'the CSI socket was not opened');
+    } finally {
+      busy.close();
+    }
+  });
 });
 
 describe('controller process against moto', () => {
