@@ -83,19 +83,28 @@ function probesFor(zone: string | undefined): Readonly<Record<string, Probe>> {
   return probes;
 }
 
-/** The actions the driver needs that the credentials may not call, sorted. */
+/**
+ * The actions the driver needs that the credentials may not call, sorted. Throws when no
+ * probe got a verdict at all (no region, bad credentials, EC2 unreachable): that is no pass.
+ */
 export async function findMissingPermissions(ec2: Ec2Caller, zone: string | undefined, log: Logger): Promise<string[]> {
   const results = await Promise.all(Object.entries(probesFor(zone)).map(async ([action, probe]) => {
     let verdict: ProbeVerdict;
+    let error: unknown;
     try {
       await probe(ec2);
       verdict = 'granted';
     } catch (err) {
       verdict = verdictOf(err);
+      error = err;
       if (verdict === 'unknown') log.debug({ action, err: err instanceof Error ? err.message : String(err) }, 'permission probe was inconclusive');
     }
-    return { action, verdict };
+    return { action, verdict, error };
   }));
+  if (results.every((r) => r.verdict === 'unknown')) {
+    const first = results[0]?.error;
+    throw new Error(`no EC2 permission probe got an answer (${results[0]?.action ?? 'none'}: ${first instanceof Error ? first.message : String(first)})`);
+  }
   const refused = results.filter((r) => r.verdict === 'missing').map((r) => r.action).sort();
   const unverifiable = refused.filter((a) => RESOURCE_CONDITIONED.has(a));
   if (unverifiable.length > 0) {

@@ -39,6 +39,12 @@ describe('DryRun verdicts', () => {
 });
 
 describe('missingPermissions', () => {
+  it('fails, naming the cause, when no probe gets an answer (bad credentials, no network): that is no pass', async () => {
+    const stub = dryRunStub(() => awsError('AuthFailure', 'AWS was not able to validate the provided access credentials'));
+    const { cloud } = makeCloud(stub);
+    await assert.rejects(cloud.missingPermissions(), /no EC2 permission probe got an answer .*validate the provided access credentials/);
+  });
+
   it('probes every needed action once, as DryRun, and finds none missing when all are granted', async () => {
     const stub = dryRunStub(() => awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.'));
     const { cloud, metrics } = makeCloud(stub);
