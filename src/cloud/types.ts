@@ -139,8 +139,11 @@ export interface Cloud {
   /** Volumes created by this driver (tag ebs.csi.aws.com/cluster=true), paginated. */
   listDisks(maxResults: number, nextToken?: string): Promise<Page<Disk>>;
 
-  /** Attaches and waits until attached; returns the device name. Idempotent per (volume, instance). */
-  attachDisk(volumeId: string, instanceId: string): Promise<string>;
+  /**
+   * Attaches and waits until attached; returns the device name. Idempotent per (volume, instance).
+   * `seen`: the volume as the caller has just described it, which spares a second lookup.
+   */
+  attachDisk(volumeId: string, instanceId: string, seen?: Disk): Promise<string>;
   /** Detaches and waits until detached; resolves when it was not attached. */
   detachDisk(volumeId: string, instanceId: string): Promise<void>;
   /** Looks an instance up by id; undefined when EC2 does not know it. Coalesced. */

@@ -32,15 +32,16 @@ export class AttachmentOps {
     private readonly log: Logger,
   ) {}
 
-  /** Attaches and waits until attached; returns the device name. */
-  async attach(volumeId: string, instanceId: string): Promise<string> {
+  /** Attaches and waits until attached; returns the device name. `seen` spares the volume lookup. */
+  async attach(volumeId: string, instanceId: string, seen?: Disk): Promise<string> {
     // Both lookups share their Describe calls with every other attach in the same moment.
-    const [disk, instance] = await Promise.all([this.lookups.disk(volumeId), this.lookups.instance(instanceId)]);
+    const [disk, instance] = await Promise.all([seen ?? this.lookups.disk(volumeId), this.lookups.instance(instanceId)]);
     if (!disk) throw new CloudError('VolumeNotFound', `volume ${volumeId} does not exist in this region`);
     if (!instance) throw new CloudError('InstanceNotFound', `instance ${instanceId} does not exist in this region (or is terminated)`);
 
     const here = attachmentOn(disk, instanceId);
-    if (here?.state === 'attached') return here.device;
+    // EC2 says "busy" for an attachment that is attached and in use.
+    if (here?.state === 'attached' || here?.state === 'busy') return here.device;
     if (here?.state === 'attaching') return this.waitAttached(volumeId, instanceId);
     if (!disk.multiAttachEnabled) this.refuseIfAttachedElsewhere(disk, instanceId);
     if (disk.availabilityZone && instance.availabilityZone && disk.availabilityZone !== instance.availabilityZone) {

@@ -66,7 +66,7 @@ export class Ec2Cloud implements Cloud {
   }
   getVolumeInitialization(volumeId: string): Promise<VolumeInitialization | undefined> { return this.lookups.initialization(volumeId); }
 
-  attachDisk(volumeId: string, instanceId: string): Promise<string> { return this.attachments.attach(volumeId, instanceId); }
+  attachDisk(volumeId: string, instanceId: string, seen?: Disk): Promise<string> { return this.attachments.attach(volumeId, instanceId, seen); }
   detachDisk(volumeId: string, instanceId: string): Promise<void> { return this.attachments.detach(volumeId, instanceId); }
 
   getInstance(instanceId: string): Promise<Instance | undefined> { return this.lookups.instance(instanceId); }

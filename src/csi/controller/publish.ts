@@ -73,7 +73,7 @@ async function publish(cloud: Cloud, req: ControllerPublishVolumeRequest__Output
     }
   }
   await checkInitialized(cloud, disk, req.volumeContext ?? {});
-  const devicePath = await cloud.attachDisk(volumeId, nodeId);
+  const devicePath = await cloud.attachDisk(volumeId, nodeId, disk);
   return { publishContext: { [PUBLISH_CONTEXT_DEVICE_PATH]: devicePath } };
 }
 

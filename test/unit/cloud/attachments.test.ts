@@ -45,6 +45,26 @@ describe('attachDisk', () => {
     assert.equal(stub.count('DescribeVolumes'), 1);
   });
 
+  it('takes the volume the caller has just described instead of describing it again', async () => {
+    const id = newVolumeId();
+    const stub = stubWith(() => volume({ VolumeId: id }), ['/dev/xvda', '/dev/xvdaa'])
+      .on('AttachVolume', (input) => ({ VolumeId: id, InstanceId: NODE, Device: input.Device, State: 'attached' }));
+    const { cloud } = makeCloud(stub);
+    const seen = await cloud.getDisk(id);
+    assert.ok(seen);
+    const before = stub.count('DescribeVolumes');
+    assert.equal(await cloud.attachDisk(id, NODE, seen), '/dev/xvdab');
+    assert.equal(stub.count('DescribeVolumes'), before, 'no second DescribeVolumes for the attach');
+  });
+
+  it('answers a busy attachment on this instance as attached, with no AttachVolume', async () => {
+    const id = newVolumeId();
+    const stub = stubWith(() => volume({ VolumeId: id, State: 'in-use', Attachments: [{ InstanceId: NODE, Device: '/dev/xvdac', State: 'busy' }] }));
+    const { cloud } = makeCloud(stub);
+    assert.equal(await cloud.attachDisk(id, NODE), '/dev/xvdac');
+    assert.equal(stub.count('AttachVolume'), 0);
+  });
+
   it('times out when the attachment sticks in attaching', async () => {
     const id = newVolumeId();
     let attached = false;
