@@ -4,7 +4,7 @@
 // not make either RPC claim the volume's in-flight key: the coalescer orders the changes.
 // Tag changes (tagSpecification_N / tagDeletion_N) never need ModifyVolume.
 import type { Disk } from '../../cloud/types.js';
-import { CsiError, invalidArgument, notFound } from '../../errors.js';
+import { CsiError, invalidArgument } from '../../errors.js';
 import type { ControllerHandlers } from '../../generated/csi/v1/Controller.js';
 import type { Logger } from '../../logger.js';
 import type { AsyncHandlers } from '../../server/pipeline.js';
@@ -15,7 +15,8 @@ import { applyChange } from './modify-apply.js';
 import { ModifyCoalescer, type ChangeRequest } from './modify-coalescer.js';
 import { validateExpand, validateModify } from './modify-plan.js';
 import type { WaitOptions } from './modify-state.js';
-import { looksLikeVolumeId, requireField } from './validate.js';
+import { requireField } from './validate.js';
+import { existingDisk } from './volumes.js';
 
 type ResizeRpcs = Pick<AsyncHandlers<ControllerHandlers>, 'ControllerExpandVolume' | 'ControllerModifyVolume'>;
 
@@ -34,11 +35,6 @@ export function resizeHandlers(deps: ControllerDeps, options: ResizeOptions = {}
   const coalescer = new ModifyCoalescer<Disk, Logger>(
     (volumeId, change, log) => applyChange(applyDeps, volumeId, change, log), options.coalesceWindowMs ?? 2000,
   );
-  const existingDisk = async (volumeId: string): Promise<Disk> => {
-    const disk = looksLikeVolumeId(volumeId) ? await cloud.getDisk(volumeId) : undefined;
-    if (!disk) throw notFound(`volume ${volumeId} does not exist`);
-    return disk;
-  };
 
   return {
     ControllerExpandVolume: async (req, ctx) => {
@@ -49,7 +45,7 @@ export function resizeHandlers(deps: ControllerDeps, options: ResizeOptions = {}
       if (range.maxGiB !== undefined && range.minGiB > range.maxGiB) {
         throw new CsiError('OUT_OF_RANGE', `no whole GiB size lies between capacity_range.required_bytes and limit_bytes (${range.minGiB}–${range.maxGiB} GiB after rounding)`);
       }
-      const disk = await existingDisk(req.volumeId);
+      const disk = await existingDisk(cloud, req.volumeId);
       if (range.minGiB < disk.capacityGiB) {
         throw new CsiError('OUT_OF_RANGE', `volume ${disk.volumeId} has ${disk.capacityGiB} GiB; EBS volumes cannot shrink to ${range.minGiB} GiB`);
       }
@@ -64,7 +60,7 @@ export function resizeHandlers(deps: ControllerDeps, options: ResizeOptions = {}
     ControllerModifyVolume: async (req, ctx) => {
       requireField(req.volumeId, 'volume_id');
       const params = parseModifyParameters(req.mutableParameters);
-      const disk = await existingDisk(req.volumeId);
+      const disk = await existingDisk(cloud, req.volumeId);
       const change: ChangeRequest = {
         ...(params.volumeType ? { volumeType: params.volumeType } : {}),
         ...(params.iops !== undefined ? { iops: params.iops } : {}),
