@@ -82,10 +82,13 @@ export class Filesystems {
     await this.exec(command, args, { timeoutMs: 10 * 60_000 });
   }
 
-  /** Grows when the device has at least one more filesystem block than the filesystem. */
-  async growIfSmaller(fsType: string, device: string, mountPoint: string): Promise<boolean> {
+  /**
+   * Grows when the device has at least one more filesystem block than the filesystem.
+   * `knownDeviceBytes`: the device size when the caller has just measured it.
+   */
+  async growIfSmaller(fsType: string, device: string, mountPoint: string, knownDeviceBytes?: number): Promise<boolean> {
     const [deviceBytes, fsBytes] = await Promise.all([
-      this.deviceBytes(device), this.filesystemBytes(fsType, device, mountPoint),
+      knownDeviceBytes ?? this.deviceBytes(device), this.filesystemBytes(fsType, device, mountPoint),
     ]);
     if (deviceBytes - fsBytes < 64 * 1024) return false;
     await this.grow(fsType, device, mountPoint);

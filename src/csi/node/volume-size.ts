@@ -70,7 +70,7 @@ export async function expandVolume(
   }
   // A raw block volume has no filesystem: its size is the device's.
   if (volume.kind === 'block') return { capacityBytes: deviceBytes };
-  const grew = await deps.filesystems.growIfSmaller(volume.mount.fsType, device, volumePath);
+  const grew = await deps.filesystems.growIfSmaller(volume.mount.fsType, device, volumePath, deviceBytes);
   ctx.log.info({ volumeId, device, volumePath, deviceBytes, grew }, 'volume expanded');
   return { capacityBytes: deviceBytes };
 }

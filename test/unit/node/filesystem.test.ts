@@ -65,6 +65,12 @@ describe('sizes and growth', () => {
     assert.ok(calls.includes('resize2fs'));
   });
 
+  it('does not measure the device again when the caller already has its size', async () => {
+    const calls: string[] = [];
+    assert.equal(await new Filesystems(fakeExec(0, 1000, calls)).growIfSmaller('ext4', '/dev/x', '/m', 4096 * 2000), true);
+    assert.deepEqual(calls.sort(), ['dumpe2fs', 'resize2fs']);
+  });
+
   it('refuses a blockdev answer that is not a size', async () => {
     const exec: Exec = () => Promise.resolve({ stdout: 'oops', stderr: '', exitCode: 0 });
     await assert.rejects(new Filesystems(exec).deviceBytes('/dev/x'), (e: unknown) => e instanceof NodeError && e.kind === 'CommandFailed');
