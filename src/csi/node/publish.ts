@@ -29,7 +29,12 @@ function checkExistingPublish(table: MountTable, targetPath: string, readOnly: b
 async function prepareBlockTarget(targetPath: string): Promise<void> {
   await mkdir(dirname(targetPath), { recursive: true, mode: 0o750 });
   const existing = await statIfExists(targetPath);
-  if (existing?.isDirectory()) await rmdir(targetPath);
+  if (existing?.isDirectory()) {
+    await rmdir(targetPath).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw err;
+      throw new NodeError('Conflict', `target_path ${targetPath} is a directory that is not empty; a block volume is bound onto an empty file, so the path must be absent, an empty directory or a file`);
+    });
+  }
   else if (existing && !existing.isFile()) throw new NodeError('Conflict', `target_path ${targetPath} exists and is not a file`);
   await (await open(targetPath, 'a', 0o640)).close();
 }

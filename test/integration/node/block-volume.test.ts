@@ -1,7 +1,7 @@
 // A raw block volume on a loop device: nothing to stage, the device bound onto a file
 // at the target path, its size in stats and expand, and a clean unpublish.
 import assert from 'node:assert/strict';
-import { open, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { MountTable } from '../../../src/node/mountinfo.js';
 import {
@@ -53,6 +53,16 @@ describe('block volume on a loop device', { skip: reason ?? false }, () => {
     await check.read(buffer, 0, 9, 4096);
     await check.close();
     assert.equal(buffer.toString(), 'raw bytes');
+  });
+
+  it('refuses a target path that is a directory with files in it, naming the path', async () => {
+    const crowded = rig.path('pods', 'pod-c', 'volumeDevices', 'dev');
+    await mkdir(crowded, { recursive: true });
+    await writeFile(`${crowded}/keep.txt`, 'someone else\'s file');
+    await assert.rejects(handlers.NodePublishVolume(publishRequest({
+      volumeId, device: loop.device, stagingPath: staging, capability, targetPath: crowded,
+    }), ctx), csiError('ALREADY_EXISTS', /target_path .* is a directory that is not empty/));
+    assert.equal(await readFile(`${crowded}/keep.txt`, 'utf8'), 'someone else\'s file');
   });
 
   it('refuses another device at the same target with ALREADY_EXISTS', async () => {
