@@ -10,6 +10,7 @@ import type { VolumeInitialization } from '../types.js';
 import type { Ec2Caller } from './caller.js';
 import { toVolumeInitialization } from './convert.js';
 import { isNotImplementedError } from './error-codes.js';
+import { allPages } from './pagination.js';
 
 const NOT_REPORTED: VolumeInitialization = { initialized: true };
 
@@ -37,19 +38,15 @@ export class InitializationLookup {
 
   private async describe(ids: readonly string[]): Promise<Map<string, VolumeInitialization>> {
     const found = new Map<string, VolumeInitialization>();
-    const seen = new Set<string>();
-    let token: string | undefined;
-    do {
+    const statuses = await allPages(async (token) => {
       // MaxResults may not be combined with VolumeIds; EC2 pages on its own if it must.
       const out = await this.ec2.send(new DescribeVolumeStatusCommand({ VolumeIds: [...ids], NextToken: token }),
         { subject: ids.length === 1 ? `volume ${ids[0] ?? ''}` : `${ids.length} volumes` });
-      for (const item of out.VolumeStatuses ?? []) {
-        if (item.VolumeId !== undefined) found.set(item.VolumeId, toVolumeInitialization(item));
-      }
-      token = out.NextToken;
-      if (token !== undefined && seen.has(token)) break;
-      if (token !== undefined) seen.add(token);
-    } while (token);
+      return { items: out.VolumeStatuses ?? [], ...(out.NextToken !== undefined ? { nextToken: out.NextToken } : {}) };
+    });
+    for (const item of statuses) {
+      if (item.VolumeId !== undefined) found.set(item.VolumeId, toVolumeInitialization(item));
+    }
     // A volume EC2 knows but lists no status for (still being created) has nothing to wait for.
     for (const id of ids) if (!found.has(id)) found.set(id, NOT_REPORTED);
     return found;

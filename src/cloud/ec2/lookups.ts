@@ -13,6 +13,7 @@ import { Coalescer, type CoalescerOptions } from './coalescer.js';
 import { latestModification, toDisk, toInstance, toSnapshot } from './convert.js';
 import { isInstanceId, isSnapshotId, isVolumeId } from './ids.js';
 import { InitializationLookup } from './initialization.js';
+import { allPages } from './pagination.js';
 
 // The largest page EC2 serves for filtered DescribeVolumes / DescribeVolumesModifications.
 const PAGE_SIZE = 500;
@@ -21,23 +22,6 @@ const PAGE_SIZE = 500;
 const GONE_INSTANCE_STATES = new Set(['terminated', 'shutting-down']);
 /** A name lookup must not find a volume that is on its way out. */
 const GONE_VOLUME_STATES = new Set(['deleting', 'deleted']);
-
-type TokenPage<T> = { readonly items: readonly T[]; readonly nextToken?: string };
-
-/** Follows NextToken until the last page (and stops if a server repeats a token). */
-async function allPages<T>(fetchPage: (token: string | undefined) => Promise<TokenPage<T>>): Promise<T[]> {
-  const items: T[] = [];
-  const seen = new Set<string>();
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    items.push(...page.items);
-    token = page.nextToken;
-    if (token !== undefined && seen.has(token)) break;
-    if (token !== undefined) seen.add(token);
-  } while (token);
-  return items;
-}
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined): Map<string, T[]> {
   const groups = new Map<string, T[]>();

@@ -19,6 +19,21 @@ export interface ServerPage<T> {
   readonly nextToken?: string;
 }
 
+/** Follows NextToken until the last page (and stops if a server repeats a token). */
+export async function allPages<T>(fetchPage: (token: string | undefined) => Promise<ServerPage<T>>): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    items.push(...page.items);
+    token = page.nextToken;
+    if (token !== undefined && seen.has(token)) break;
+    if (token !== undefined) seen.add(token);
+  } while (token);
+  return items;
+}
+
 export function encodeCursor(cursor: Cursor): string {
   const body = JSON.stringify(cursor.serverToken === undefined ? { o: cursor.offset } : { s: cursor.serverToken, o: cursor.offset });
   return PREFIX + Buffer.from(body, 'utf8').toString('base64url');
