@@ -1,19 +1,15 @@
 # Container image of the driver: one image for the controller and the node plugin (the Helm
 # chart picks the mode). Build: docker build -t ebs-csi-driver-ts:v$(node -p "require('./package.json').version") .
 #
-# Three stages: production node_modules, the TypeScript build, and a slim runtime holding only
-# those two plus the filesystem tools the node plugin runs.
+# Two stages: the TypeScript build and bundle, and a slim runtime holding the bundle, the proto
+# files it reads at start-up and the filesystem tools the node plugin runs. The bundle carries
+# all of its JavaScript, so no node_modules ship (measured: the bundle alone serves controller
+# and node mode; the production node_modules would add ~55 MB).
 
 # Current Node.js LTS on Debian 13 (trixie); override with --build-arg NODE_IMAGE=...
 ARG NODE_IMAGE=node:24-trixie-slim
 
-# 1. Production dependencies only, exactly as locked.
-FROM ${NODE_IMAGE} AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-
-# 2. Compile TypeScript (needs the dev dependencies, which stay in this stage).
+# 1. Compile TypeScript and bundle (needs the dev dependencies, which stay in this stage).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -25,10 +21,11 @@ COPY src ./src
 # tsc, then the single-file bundle the image runs (scripts/bundle.mjs says why).
 RUN npm run build
 
-# 3. Runtime.
+# 2. Runtime.
 FROM ${NODE_IMAGE}
-# Tools the node plugin runs: mkfs/fsck/resize for ext4 (e2fsprogs) and xfs (xfsprogs), blkid,
-# lsblk, mount and umount (util-linux, mount), and nvme-cli for NVMe device details.
+# Tools the node plugin runs: mkfs/resize for ext4 (e2fsprogs) and xfs (xfsprogs), blkid and
+# blockdev (util-linux), mount and umount (mount). nvme-cli is not run by the driver (it reads
+# NVMe serials from sysfs) but is there for an operator debugging devices in the pod.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends e2fsprogs xfsprogs util-linux mount nvme-cli \
  && rm -rf /var/lib/apt/lists/*
@@ -37,9 +34,9 @@ ENV NODE_ENV=production
 # which reads this file and runs the driver with the same environment and node flags).
 ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
-# The driver finds proto/ and package.json by walking up from the bundle at run time;
-# node_modules supplies protobufjs' own google/protobuf/*.proto files.
-COPY --from=deps /app/node_modules ./node_modules
+# The driver finds proto/ and package.json by walking up from the bundle at run time, and
+# reads protobufjs' own google/protobuf/*.proto files from node_modules/protobufjs.
+COPY --from=build /app/node_modules/protobufjs ./node_modules/protobufjs
 COPY --from=build /app/dist/bundle ./dist/bundle
 COPY package.json ./
 COPY proto ./proto

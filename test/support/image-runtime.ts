@@ -11,7 +11,15 @@ export interface ImageRuntime {
   readonly nodeArgs: readonly string[];
   /** Variables the image's ENV lines set (only KEY=value forms). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * What the runtime stage copies in, as paths relative to the repository (a build stage's
+   * /app is the repository after `npm run build`) and to the image's /app.
+   */
+  readonly files: readonly { readonly source: string; readonly target: string }[];
 }
+
+/** A path of the build context or of a build stage's /app, relative to the repository. */
+const relativeToApp = (path: string): string => path.replace(/^\/app\//, '').replace(/^\.\//, '').replace(/\/$/, '');
 
 const BUNDLE = /\/dist\/bundle\/ebs-csi-driver\.mjs$/;
 
@@ -53,7 +61,16 @@ export function parseImageRuntime(dockerfile: string): ImageRuntime {
   if (argv[0] !== 'node' || script < 1) {
     throw new Error(`Dockerfile: ENTRYPOINT must run node on dist/bundle/ebs-csi-driver.mjs; got ${entrypoint}`);
   }
-  return { nodeArgs: argv.slice(1, script), env };
+  const files = runtime.filter((l) => /^COPY\s/i.test(l)).flatMap((line) => {
+    const words = line.split(/\s+/).slice(1).filter((w) => !w.startsWith('--'));
+    const target = relativeToApp(words.pop() ?? '');
+    // "COPY a b ./" puts each (file) source under the target directory; "COPY a ./a" names it.
+    return words.map((word) => {
+      const source = relativeToApp(word);
+      return { source, target: words.length > 1 || target === '' ? join(target, source.split('/').at(-1) ?? '') : target };
+    });
+  });
+  return { nodeArgs: argv.slice(1, script), env, files };
 }
 
 export function imageRuntime(): ImageRuntime {

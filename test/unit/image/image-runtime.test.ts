@@ -14,6 +14,9 @@ FROM \${NODE_IMAGE}
 ENV NODE_ENV=production
 ENV MALLOC_ARENA_MAX=2 \\
     GREETING="hello world"
+WORKDIR /app
+COPY --from=build /app/node_modules/protobufjs ./node_modules/protobufjs
+COPY package.json tsconfig.json ./
 ENTRYPOINT ["node", "--max-semi-space-size=1", "--no-turbofan", "/app/dist/bundle/ebs-csi-driver.mjs"]
 CMD ["--help"]
 `;
@@ -23,6 +26,11 @@ describe('image runtime from the Dockerfile', () => {
     const runtime = parseImageRuntime(MULTI_STAGE);
     assert.deepEqual(runtime.nodeArgs, ['--max-semi-space-size=1', '--no-turbofan']);
     assert.deepEqual(runtime.env, { NODE_ENV: 'production', MALLOC_ARENA_MAX: '2', GREETING: 'hello world' });
+    assert.deepEqual(runtime.files, [
+      { source: 'node_modules/protobufjs', target: 'node_modules/protobufjs' },
+      { source: 'package.json', target: 'package.json' },
+      { source: 'tsconfig.json', target: 'tsconfig.json' },
+    ]);
   });
 
   test('refuses an image that does not run node on the bundle', () => {
