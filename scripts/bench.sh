@@ -5,6 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
 npm run --silent build
 node dist/test/bench/lifecycle.js --n "${BENCH_N:-100}"
-if [ -f dist/test/bench/node-stage.js ]; then
-  if [ "$(id -u)" = 0 ]; then node dist/test/bench/node-stage.js; else echo "node staging benchmark skipped: needs root for loop devices"; fi
-fi
+if [ "$(id -u)" = 0 ]; then node dist/test/bench/node-stage.js; else echo "node staging benchmark skipped: needs root for loop devices"; fi

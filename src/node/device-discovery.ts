@@ -9,6 +9,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { NodeError } from './errors.js';
+import { isInside } from './paths.js';
 
 export interface DeviceRoots {
   readonly dev: string;
@@ -66,10 +67,6 @@ async function realpathOrUndefined(path: string): Promise<string | undefined> {
   }
 }
 
-function isUnder(path: string, root: string): boolean {
-  return path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
-}
-
 export class DeviceFinder {
   readonly #roots: DeviceRoots;
   readonly #waitMs: number;
@@ -122,7 +119,7 @@ export class DeviceFinder {
   async #blockDeviceUnderDev(path: string): Promise<string | undefined> {
     const real = await realpathOrUndefined(path);
     const devRoot = (await realpathOrUndefined(this.#roots.dev)) ?? this.#roots.dev;
-    if (!real || !isUnder(real, devRoot)) return undefined;
+    if (!real || !isInside(real, devRoot)) return undefined;
     return (await this.#isBlockDevice(real)) ? real : undefined;
   }
 

@@ -24,7 +24,8 @@ export function checkPathSyntax(field: string, value: string): string {
   return `/${segments.join('/')}`;
 }
 
-function isInside(child: string, parent: string): boolean {
+/** Whether `child` is `parent` or below it (both absolute, normalized). */
+export function isInside(child: string, parent: string): boolean {
   return parent === '/' ? child.startsWith('/') : child === parent || child.startsWith(`${parent}/`);
 }
 

@@ -15,8 +15,4 @@ export class InFlight {
   release(keys: readonly string[]): void {
     for (const k of keys) this.#keys.delete(k);
   }
-
-  get size(): number {
-    return this.#keys.size;
-  }
 }
