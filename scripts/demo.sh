@@ -37,4 +37,4 @@ source "${STATE_DIR}/env.sh"
 
 echo
 echo "== The demo: one volume's life through the driver"
-node dist/src/demo/main.js --endpoint "${CSI_ENDPOINT}" --work-dir "${STATE_DIR}/kubelet"
+node dist/local/demo/main.js --endpoint "${CSI_ENDPOINT}" --work-dir "${STATE_DIR}/kubelet"

@@ -40,8 +40,8 @@ die() { echo "local-env: $*" >&2; exit 1; }
 signature_of() {
   case "$1" in
     emulator) echo "moto_server -H 127.0.0.1 -p ${EMULATOR_PORT}" ;;
-    dataplane) echo "dist/src/dataplane/main.js serve --state-dir ${DATA}" ;;
-    imds) echo "dist/src/imds/main.js --listen 127.0.0.1:${IMDS_PORT}" ;;
+    dataplane) echo "dist/local/dataplane/main.js serve --state-dir ${DATA}" ;;
+    imds) echo "dist/local/imds/main.js --listen 127.0.0.1:${IMDS_PORT}" ;;
     driver) echo "--endpoint=unix://${SOCKET}" ;;
   esac
 }
@@ -109,9 +109,9 @@ stop_all() {
   for name in driver imds dataplane emulator; do stop_one "${name}"; done
   # Whatever a killed data plane could not undo: mounts of our loop devices, the loop
   # devices, their /dev links. Idempotent, so it runs every time.
-  if [[ -d "${DATA}" && -f "${ROOT}/dist/src/dataplane/main.js" ]]; then
+  if [[ -d "${DATA}" && -f "${ROOT}/dist/local/dataplane/main.js" ]]; then
     mkdir -p "${LOGS}"
-    "${NODE}" "${ROOT}/dist/src/dataplane/main.js" cleanup --state-dir "${DATA}" --logging-format text >>"${LOGS}/dataplane.log" 2>&1 \
+    "${NODE}" "${ROOT}/dist/local/dataplane/main.js" cleanup --state-dir "${DATA}" --logging-format text >>"${LOGS}/dataplane.log" 2>&1 \
       || say "data plane cleanup reported a problem; see ${LOGS}/dataplane.log"
   fi
   # The emulator we started kept its state in memory: the volume files now belong to nothing.
@@ -127,7 +127,7 @@ preflight() {
     command -v "${tool}" >/dev/null || die "${tool} is missing; run scripts/setup.sh first"
   done
   [[ -x "${ROOT}/.venv-moto/bin/python" ]] || die "moto is not installed; run scripts/setup.sh first"
-  if [[ ! -f "${ROOT}/dist/bundle/ebs-csi-driver.mjs" || ! -f "${ROOT}/dist/src/dataplane/main.js" ]]; then
+  if [[ ! -f "${ROOT}/dist/bundle/ebs-csi-driver.mjs" || ! -f "${ROOT}/dist/local/dataplane/main.js" ]]; then
     say "building the driver (npm run build)"
     (cd "${ROOT}" && npm run --silent build)
   fi
@@ -177,13 +177,13 @@ start_all() {
   say "node instance: ${INSTANCE_ID}"
 
   port_open "${DATAPLANE_PORT}" && die "127.0.0.1:${DATAPLANE_PORT} is in use; set EBS_LOCAL_DATAPLANE_PORT"
-  launch dataplane "${NODE}" "${ROOT}/dist/src/dataplane/main.js" serve --state-dir "${DATA}" \
+  launch dataplane "${NODE}" "${ROOT}/dist/local/dataplane/main.js" serve --state-dir "${DATA}" \
     --upstream "${EMULATOR}" --instance-id "${INSTANCE_ID}" --region "${REGION}" --listen "127.0.0.1:${DATAPLANE_PORT}"
   wait_until "the data plane listened on port ${DATAPLANE_PORT}" dataplane port_open "${DATAPLANE_PORT}"
   say "data plane (EC2 proxy + loop devices) on http://127.0.0.1:${DATAPLANE_PORT}"
 
   port_open "${IMDS_PORT}" && die "127.0.0.1:${IMDS_PORT} is in use; set EBS_LOCAL_IMDS_PORT"
-  launch imds "${NODE}" "${ROOT}/dist/src/imds/main.js" --listen "127.0.0.1:${IMDS_PORT}" \
+  launch imds "${NODE}" "${ROOT}/dist/local/imds/main.js" --listen "127.0.0.1:${IMDS_PORT}" \
     --emulator "${EMULATOR}" --instance-id "${INSTANCE_ID}" --region "${REGION}"
   wait_until "the metadata service listened on port ${IMDS_PORT}" imds port_open "${IMDS_PORT}"
   say "instance metadata (IMDSv2) on http://127.0.0.1:${IMDS_PORT}"

@@ -12,7 +12,7 @@ import { connectCsi } from '../support/csi-client.js';
 import { driverMain, startDriver } from '../support/driver.js';
 import { startEc2Proxy } from '../support/ec2-proxy.js';
 import { REGION, startMoto } from '../support/moto.js';
-import { startImds } from '../../src/imds/index.js';
+import { startImds } from '../../local/imds/index.js';
 import { imageRuntime } from '../support/image-runtime.js';
 import { cpuSecondsOf, fmt, memoryOf, percentile } from './stats.js';
 

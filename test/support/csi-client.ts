@@ -1,7 +1,7 @@
-// Test-side helpers around the driver's own CSI client (src/client/csi-client.ts).
+// Test-side helpers around the driver's own CSI client (local/client/csi-client.ts).
 import * as grpc from '@grpc/grpc-js';
 
-export { connectCsi, type CsiClients, type PromiseClient } from '../../src/client/csi-client.js';
+export { connectCsi, type CsiClients, type PromiseClient } from '../../local/client/csi-client.js';
 
 /** Awaits a call that must fail with `code`; returns the error so the test can check its message. */
 export async function expectStatus(call: Promise<unknown>, code: grpc.status, messagePattern?: RegExp): Promise<grpc.ServiceError> {

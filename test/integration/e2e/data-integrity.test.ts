@@ -7,11 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { byIdLinkPath } from '../../../src/dataplane/device-links.js';
+import { byIdLinkPath } from '../../../local/dataplane/device-links.js';
 import { runCommand } from '../../../src/node/exec.js';
-import { growableFsType } from '../../../src/demo/host-capabilities.js';
-import { GIB, VolumeWorkflow, type Mounted, type NodeFacts } from '../../../src/demo/volume-workflow.js';
-import { writeDurably } from '../../../src/demo/durable-write.js';
+import { growableFsType } from '../../../local/demo/host-capabilities.js';
+import { GIB, VolumeWorkflow, type Mounted, type NodeFacts } from '../../../local/demo/volume-workflow.js';
+import { writeDurably } from '../../../local/demo/durable-write.js';
 import { IS_ROOT, NOT_ROOT_REASON, loopDevicesUnder, startLocalStack, type LocalStack } from './local-stack.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');

@@ -12,10 +12,10 @@ import {
   AttachVolumeCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeAvailabilityZonesCommand,
   DetachVolumeCommand, EC2Client, ModifyVolumeCommand,
 } from '@aws-sdk/client-ec2';
-import { byIdLinkPath } from '../../../src/dataplane/device-links.js';
-import { LocalHypervisor } from '../../../src/dataplane/hypervisor.js';
-import { startDataPlane, type DataPlane } from '../../../src/dataplane/index.js';
-import { attachLoop } from '../../../src/dataplane/loop-devices.js';
+import { byIdLinkPath } from '../../../local/dataplane/device-links.js';
+import { LocalHypervisor } from '../../../local/dataplane/hypervisor.js';
+import { startDataPlane, type DataPlane } from '../../../local/dataplane/index.js';
+import { attachLoop } from '../../../local/dataplane/loop-devices.js';
 import { createLogger } from '../../../src/logger.js';
 import { runCommand } from '../../../src/node/exec.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
-import { startImds, type RunningImds } from '../../../src/imds/index.js';
+import { startImds, type RunningImds } from '../../../local/imds/index.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';
 
 describe('local instance metadata service (IMDSv2)', () => {

@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDataPlane, type DataPlane } from '../../../src/dataplane/index.js';
-import { loopsBackedUnder } from '../../../src/dataplane/loop-devices.js';
-import { startImds, type RunningImds } from '../../../src/imds/index.js';
+import { startDataPlane, type DataPlane } from '../../../local/dataplane/index.js';
+import { loopsBackedUnder } from '../../../local/dataplane/loop-devices.js';
+import { startImds, type RunningImds } from '../../../local/imds/index.js';
 import { createLogger } from '../../../src/logger.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { startMoto, type Emulator } from '../../support/moto.js';

@@ -2,10 +2,10 @@
 // generated types and proto loading as the server: `controller.CreateVolume(req)` and so on.
 // The demo, the end-to-end tests and the test harness all talk to the driver through it.
 import * as grpc from '@grpc/grpc-js';
-import type { ControllerClient } from '../generated/csi/v1/Controller.js';
-import type { IdentityClient } from '../generated/csi/v1/Identity.js';
-import type { NodeClient } from '../generated/csi/v1/Node.js';
-import { loadCsiProto } from '../server/proto.js';
+import type { ControllerClient } from '../../src/generated/csi/v1/Controller.js';
+import type { IdentityClient } from '../../src/generated/csi/v1/Identity.js';
+import type { NodeClient } from '../../src/generated/csi/v1/Node.js';
+import { loadCsiProto } from '../../src/server/proto.js';
 
 type Last<F> = F extends { (argument: infer Req, callback: grpc.requestCallback<infer Res>): grpc.ClientUnaryCall } ? [Req, Res] : never;
 

@@ -3,8 +3,8 @@
 // or published: a loop device that is still mounted cannot really be detached.
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { runCommand } from '../node/exec.js';
-import { MountTable, type MountEntry } from '../node/mountinfo.js';
+import { runCommand } from '../../src/node/exec.js';
+import { MountTable, type MountEntry } from '../../src/node/mountinfo.js';
 
 /** "major:minor" of a device node, as /proc/self/mountinfo writes it. */
 export async function deviceNumberOf(devicePath: string): Promise<string | undefined> {

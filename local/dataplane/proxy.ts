@@ -7,7 +7,7 @@
 // let a snapshot miss writes or copy later ones, and make every attach wait for the next
 // poll. A slow reconcile loop (see index.ts) still catches changes made without the proxy.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../src/logger.js';
 import { ec2ErrorBody, parseEc2Request } from './ec2-query.js';
 import { ACTIONS_WITH_EFFECTS, type Ec2Effects } from './ec2-effects.js';
 import type { SerialQueue } from './serial-queue.js';

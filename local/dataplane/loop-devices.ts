@@ -1,6 +1,6 @@
 // Loop devices: the emulated "disks" the data plane hands to the node service. All
 // work goes through losetup(8) with argv arrays via the node layer's exec wrapper.
-import { runCommand } from '../node/exec.js';
+import { runCommand } from '../../src/node/exec.js';
 
 export interface LoopDevice {
   /** e.g. /dev/loop3 */

@@ -2,7 +2,7 @@
 // forwards a call (to refuse what real EC2 refuses but the emulator allows) and `apply`
 // after the emulator accepted it, before the caller gets the answer, so that when
 // AttachVolume returns the device exists and when CreateSnapshot returns its bytes are frozen.
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../src/logger.js';
 import type { EmulatorClient, InstanceFacts } from './emulator-client.js';
 import { firstElement, type Ec2Request } from './ec2-query.js';
 import type { LocalHypervisor } from './hypervisor.js';

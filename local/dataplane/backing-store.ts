@@ -3,7 +3,7 @@
 // is cheap; copies keep the holes (and share blocks where the filesystem can reflink).
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../node/exec.js';
+import { runCommand } from '../../src/node/exec.js';
 
 const VOLUME_ID = /^vol-[0-9a-f]{8,32}$/;
 const SNAPSHOT_ID = /^snap-[0-9a-f]{8,32}$/;

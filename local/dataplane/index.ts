@@ -2,7 +2,7 @@
 // with the emulator, then serve the EC2 proxy the driver talks to. `stop` removes every
 // loop device, link and mount it made; the volume files stay until their volume is deleted.
 import type { Server } from 'node:http';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../src/logger.js';
 import { Ec2Effects } from './ec2-effects.js';
 import { EmulatorClient } from './emulator-client.js';
 import { LocalHypervisor } from './hypervisor.js';

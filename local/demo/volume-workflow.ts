@@ -5,8 +5,8 @@
 // a step in the middle failed. Used by the demo and by the end-to-end tests.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Topology__Output } from '../generated/csi/v1/Topology.js';
-import type { VolumeCapability } from '../generated/csi/v1/VolumeCapability.js';
+import type { Topology__Output } from '../../src/generated/csi/v1/Topology.js';
+import type { VolumeCapability } from '../../src/generated/csi/v1/VolumeCapability.js';
 import type { CsiClients } from '../client/csi-client.js';
 
 export const GIB = 1024 ** 3;

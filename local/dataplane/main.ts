@@ -3,7 +3,7 @@
 //   dataplane serve   --upstream URL --instance-id i-… --state-dir DIR [--listen 127.0.0.1:4567]
 //   dataplane cleanup --state-dir DIR    removes devices, links and mounts a killed run left
 import { parseArgs } from 'node:util';
-import { createLogger, type LogFormat } from '../logger.js';
+import { createLogger, type LogFormat } from '../../src/logger.js';
 import { LocalHypervisor } from './hypervisor.js';
 import { NITRO_ATTACHMENT_SLOTS, startDataPlane } from './index.js';
 

@@ -4,7 +4,7 @@
 // the by-id link udev makes on Nitro and the requested /dev/xvdXX name.
 import { readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../src/logger.js';
 import { AttachmentRecords, type AttachmentRecord } from './attachment-records.js';
 import { BackingStore, GIB } from './backing-store.js';
 import { byIdLinkPath, linkToLoop, pointsToLoop, requestedLinkPath, unlinkIfPointsTo } from './device-links.js';
