@@ -40,6 +40,26 @@ module_dir() {
   GOFLAGS=-mod=mod go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p'
 }
 
+# The folder of k8s.io/<lib> at v0.<minor>.<patch>, or, where the proxy refuses that release (it
+# does, e.g. k8s.io/endpointslice v0.32.13), at the newest earlier patch of the same minor that it
+# serves: staging libraries change little within a minor. Prints nothing when none is served.
+staging_library_dir() {
+  local lib="$1" minor="$2" patch="$3" dir candidate
+  dir="$(module_dir "k8s.io/${lib}@v0.${minor}.${patch}" 2>/dev/null || true)"
+  if [[ -z "${dir}" ]]; then
+    for candidate in $(GOFLAGS=-mod=mod go list -m -versions "k8s.io/${lib}" 2>/dev/null | tr ' ' '\n' \
+        | grep -E "^v0\.${minor}\.[0-9]+$" | sort -t. -k3,3nr); do
+      [[ "$(cut -d. -f3 <<<"${candidate}")" -lt "${patch}" ]] || continue
+      dir="$(module_dir "k8s.io/${lib}@${candidate}" 2>/dev/null || true)"
+      if [[ -n "${dir}" ]]; then
+        echo "kubernetes: k8s.io/${lib} v0.${minor}.${patch} is not served; using ${candidate}" >&2
+        break
+      fi
+    done
+  fi
+  printf '%s' "${dir}"
+}
+
 build_version() {
   local version="$1" dir="$2"
   is_built "${version}" "${dir}" && return 0
@@ -56,7 +76,7 @@ build_version() {
   local lib
   for lib in $(sed -n 's#^[[:space:]]*k8s.io/\([a-z0-9-]*\) => ./staging/src/k8s.io/.*#\1#p' "${src}/go.mod"); do
     local libdir
-    libdir="$(module_dir "k8s.io/${lib}@v0.${minor}.${patch}" 2>/dev/null || true)"
+    libdir="$(staging_library_dir "${lib}" "${minor}" "${patch}")"
     mkdir -p "${src}/staging/src/k8s.io"
     if [[ -n "${libdir}" ]]; then
       cp -r "${libdir}" "${src}/staging/src/k8s.io/${lib}"
