@@ -43,6 +43,7 @@ export function toDisk(volume: SdkVolume): Disk {
     encrypted: volume.Encrypted ?? false,
     ...(nonEmpty(volume.KmsKeyId) ? { kmsKeyId: volume.KmsKeyId } : {}),
     ...(nonEmpty(volume.SnapshotId) ? { snapshotId: volume.SnapshotId } : {}),
+    ...(nonEmpty(volume.SourceVolumeId) ? { sourceVolumeId: volume.SourceVolumeId } : {}),
     multiAttachEnabled: volume.MultiAttachEnabled ?? false,
     attachments,
     tags: tagsToRecord(volume.Tags),

@@ -15,6 +15,7 @@ interface Actions {
   DescribeVolumesModifications: [sdk.DescribeVolumesModificationsCommandInput, sdk.DescribeVolumesModificationsCommandOutput];
   DescribeAvailabilityZones: [sdk.DescribeAvailabilityZonesCommandInput, sdk.DescribeAvailabilityZonesCommandOutput];
   CreateVolume: [sdk.CreateVolumeCommandInput, sdk.CreateVolumeCommandOutput];
+  CopyVolumes: [sdk.CopyVolumesCommandInput, sdk.CopyVolumesCommandOutput];
   DeleteVolume: [sdk.DeleteVolumeCommandInput, sdk.DeleteVolumeCommandOutput];
   AttachVolume: [sdk.AttachVolumeCommandInput, sdk.AttachVolumeCommandOutput];
   DetachVolume: [sdk.DetachVolumeCommandInput, sdk.DetachVolumeCommandOutput];
