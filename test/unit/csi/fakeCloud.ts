@@ -39,6 +39,7 @@ export function diskFrom(options: DiskOptions, overrides: Partial<Disk> = {}): D
     encrypted: options.encrypted,
     ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
     ...(options.snapshotId ? { snapshotId: options.snapshotId } : {}),
+    ...(options.sourceVolumeId ? { sourceVolumeId: options.sourceVolumeId } : {}),
     multiAttachEnabled: options.multiAttach,
     attachments: [],
     tags: options.tags,
