@@ -11,6 +11,10 @@ export interface Attachment {
   readonly instanceId: string;
   readonly device: string;
   readonly state: AttachmentState;
+  /** When the attach began, as EC2 reports it. */
+  readonly attachTime?: Date;
+  /** The EBS card the volume is attached through, on instances with more than one. */
+  readonly ebsCardIndex?: number;
 }
 
 export interface Disk {
@@ -63,6 +67,8 @@ export interface Instance {
   readonly state: string;
   /** Device names in use on the instance (block-device mappings, root included). */
   readonly deviceNames: readonly string[];
+  /** The EBS card of each mapped volume that reports one (instances with more than one card). */
+  readonly ebsCardIndexes: readonly number[];
 }
 
 export interface Zone {

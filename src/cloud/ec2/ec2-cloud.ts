@@ -13,6 +13,7 @@ import { Ec2Caller } from './caller.js';
 import { ClientTokens } from './client-tokens.js';
 import { recordToTags, toVolumeModification } from './convert.js';
 import { DeviceNameAllocator } from './device-names.js';
+import { EbsCardCounts } from './ebs-cards.js';
 import { Ec2Lookups } from './lookups.js';
 import { findDriverVolume, findMissingPermissions } from './permissions.js';
 import { DEFAULT_WAIT_POLICY, type WaitPolicy } from './poll.js';
@@ -28,6 +29,8 @@ export interface Ec2Tuning {
   readonly coalesceMaxBatch: number;
   readonly retry: RetryPolicy;
   readonly wait: WaitPolicy;
+  /** How long an attachment may stay "attaching" before it is detached and the attach retried. */
+  readonly stuckAttachingMs?: number;
 }
 
 export const DEFAULT_TUNING: Ec2Tuning = {
@@ -50,7 +53,8 @@ export class Ec2Cloud implements Cloud {
     this.ec2 = new Ec2Caller(api, metrics, log, tuning.retry);
     this.lookups = new Ec2Lookups(this.ec2, log, { windowMs: tuning.coalesceWindowMs, maxBatch: tuning.coalesceMaxBatch });
     this.volumes = new VolumeOps(this.ec2, this.lookups, new ClientTokens(), tuning.wait, log);
-    this.attachments = new AttachmentOps(this.ec2, this.lookups, new DeviceNameAllocator(), tuning.wait, log);
+    this.attachments = new AttachmentOps(this.ec2, this.lookups, new DeviceNameAllocator(), new EbsCardCounts(this.ec2, log), tuning.wait, log,
+      tuning.stuckAttachingMs);
     this.snapshots = new SnapshotOps(this.ec2);
     this.snapshotFeatures = new SnapshotFeatures(this.ec2);
   }

@@ -18,7 +18,7 @@
 // nonexistent one (then it is unverifiable like the others).
 import {
   AttachVolumeCommand, CopyVolumesCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteTagsCommand,
-  DeleteVolumeCommand, DescribeAvailabilityZonesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand,
+  DeleteVolumeCommand, DescribeAvailabilityZonesCommand, DescribeInstancesCommand, DescribeInstanceTypesCommand, DescribeSnapshotsCommand,
   DescribeVolumeStatusCommand, DescribeVolumesCommand, DescribeVolumesModificationsCommand, DetachVolumeCommand,
   EnableFastSnapshotRestoresCommand, LockSnapshotCommand, ModifyVolumeCommand,
 } from '@aws-sdk/client-ec2';
@@ -69,6 +69,8 @@ function probesFor({ zone, driverVolumeId }: ProbeTargets): Readonly<Record<stri
     })),
     DescribeVolumes: (ec2) => ec2.send(new DescribeVolumesCommand({ DryRun, MaxResults: 5 })),
     DescribeInstances: (ec2) => ec2.send(new DescribeInstancesCommand({ DryRun, MaxResults: 5 })),
+    // One named type: an emulator that ignores DryRun and MaxResults would list every type (megabytes).
+    DescribeInstanceTypes: (ec2) => ec2.send(new DescribeInstanceTypesCommand({ DryRun, InstanceTypes: ['m5.large'] })),
     DescribeAvailabilityZones: (ec2) => ec2.send(new DescribeAvailabilityZonesCommand({ DryRun })),
     DescribeSnapshots: (ec2) => ec2.send(new DescribeSnapshotsCommand({ DryRun, OwnerIds: ['self'], MaxResults: 5 })),
     DescribeVolumesModifications: (ec2) => ec2.send(new DescribeVolumesModificationsCommand({ DryRun, MaxResults: 5 })),

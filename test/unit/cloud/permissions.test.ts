@@ -8,7 +8,7 @@ import { projectRoot } from '../../support/moto.js';
 import { awsError, callsCounted, makeCloud, StubEc2, unparsableServerError, type Action } from './stub-ec2.js';
 
 const ACTIONS: readonly Action[] = [
-  'DescribeVolumes', 'DescribeInstances', 'DescribeAvailabilityZones', 'DescribeSnapshots', 'DescribeVolumesModifications',
+  'DescribeVolumes', 'DescribeInstances', 'DescribeInstanceTypes', 'DescribeAvailabilityZones', 'DescribeSnapshots', 'DescribeVolumesModifications',
   'DescribeVolumeStatus', 'CreateVolume', 'DeleteVolume', 'AttachVolume', 'DetachVolume', 'ModifyVolume', 'CreateSnapshot', 'DeleteSnapshot',
   'CreateTags', 'DeleteTags', 'EnableFastSnapshotRestores', 'LockSnapshot', 'CopyVolumes',
 ];
