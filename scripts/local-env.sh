@@ -114,8 +114,11 @@ stop_all() {
     "${NODE}" "${ROOT}/dist/local/dataplane/main.js" cleanup --state-dir "${DATA}" --logging-format text >>"${LOGS}/dataplane.log" 2>&1 \
       || say "data plane cleanup reported a problem; see ${LOGS}/dataplane.log"
   fi
-  # The emulator we started kept its state in memory: the volume files now belong to nothing.
-  if [[ -f "${STATE_DIR}/emulator-owned" ]]; then rm -rf "${DATA}/volumes" "${DATA}/snapshots" "${STATE_DIR}/emulator-owned"; fi
+  # The emulator we started kept its state in memory: the volume files, and the data plane's
+  # memory of that emulator's client tokens and volume copies, now belong to nothing.
+  if [[ -f "${STATE_DIR}/emulator-owned" ]]; then
+    rm -rf "${DATA}/volumes" "${DATA}/snapshots" "${DATA}/client-tokens.json" "${DATA}/volume-copies.json" "${STATE_DIR}/emulator-owned"
+  fi
   rm -f "${SOCKET}" "${STATE_DIR}/env.sh"
 }
 
