@@ -18,6 +18,10 @@ cd "${ROOT}"
 
 echo "== Installing what the demo needs (quick when already there)"
 bash scripts/setup.sh
+# The driver, data plane and IMDS run on Node 24, the image's runtime (EBS_NODE_MAJOR=22 for 22).
+# shellcheck source=lib/node-runtime.sh
+source scripts/lib/node-runtime.sh
+use_node "${ROOT}"
 echo "== Building the driver"
 npm run --silent build
 

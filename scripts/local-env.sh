@@ -7,6 +7,8 @@
 #   scripts/local-env.sh run      start, then wait; Ctrl-C (or SIGTERM) stops everything
 #   scripts/local-env.sh status   what is running
 #
+# The data plane, IMDS and driver run on the `node` first on PATH: npm run demo puts the pinned
+# Node 24 there (scripts/lib/node-runtime.sh), the tests the Node they run on.
 # Run as root (loop devices, mkfs, mount). After `start`, `source .local-env/env.sh` gives a
 # shell the settings the driver uses (CSI_ENDPOINT, AWS_ENDPOINT_URL_EC2, ...).
 # Environment:

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# The project's one test command (npm test): installs what the tests need, then runs the
-# type check, the generated-types check, lint, and every unit and integration test.
+# The project's one test command (npm test): installs what the tests need, then runs the type
+# check, the generated-types check, lint, and every unit and integration test — on Node 24, the
+# image's runtime, whatever `node` this machine has (scripts/lib/node-runtime.sh).
+#   npm test                      everything
+#   npm test -- unit              only these stages (folders or files under dist/test)
+# Environment:
+#   EBS_NODE_MAJOR=22             run on Node 22, the other supported line
+#   EC2_ENDPOINT=URL              the integration tests use this running emulator (LocalStack, or
+#                                 localstack/moto-server.sh) instead of a moto of their own per file
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/node-runtime.sh
+source scripts/lib/node-runtime.sh
 
 bash scripts/setup.sh
+use_node "${PWD}"
+echo "== Node $(node --version) ($(command -v node))"
 echo "== build and typecheck"
 rm -rf dist  # a clean build: no stale compiled test of a deleted source
 npm run --silent build
@@ -12,8 +23,9 @@ echo "== generated types match proto/csi.proto"
 npm run --silent check:types
 echo "== lint"
 npm run --silent lint
-echo "== unit and integration tests"
-# Integration tests start their own moto server, driver processes and loop devices on
-# free ports and temporary paths; one file at a time keeps a 2-core machine responsive.
-node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 \
-  dist/test/unit/ dist/test/integration/
+
+stages=("$@")
+[[ ${#stages[@]} -gt 0 ]] || stages=(unit integration)
+echo "== unit and integration tests${EC2_ENDPOINT:+ against the emulator at ${EC2_ENDPOINT}}"
+bash scripts/run-tests.sh "${stages[@]}"
+
