@@ -8,6 +8,8 @@
 #   EBS_NODE_MAJOR=22             run on Node 22, the other supported line
 #   EC2_ENDPOINT=URL              the integration tests use this running emulator (LocalStack, or
 #                                 localstack/moto-server.sh) instead of a moto of their own per file
+#   EBS_TEST_SHARED_EMULATOR=1    then also start localstack/moto-server.sh on a free port and run the
+#                                 integration stage again against it, as a LocalStack user would (CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=lib/node-runtime.sh
@@ -29,3 +31,6 @@ stages=("$@")
 echo "== unit and integration tests${EC2_ENDPOINT:+ against the emulator at ${EC2_ENDPOINT}}"
 bash scripts/run-tests.sh "${stages[@]}"
 
+[[ "${EBS_TEST_SHARED_EMULATOR:-}" == 1 ]] || exit 0
+echo "== integration tests against one shared emulator (localstack/moto-server.sh), as with LocalStack"
+bash scripts/shared-emulator.sh bash scripts/run-tests.sh integration
