@@ -8,7 +8,7 @@
 use_node() {
   local root="$1" major="${EBS_NODE_MAJOR:-24}"
   local bin="${root}/.tools/node/${major}/bin"
-  bash "${root}/scripts/install/node.sh" "${major}" >/dev/null
+  bash "${root}/scripts/install/node.sh" "${major}"
   export PATH="${bin}:${PATH}" EBS_NODE_MAJOR="${major}"
   hash -r
   local got
