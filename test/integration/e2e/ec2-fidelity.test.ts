@@ -17,6 +17,7 @@ import { startDataPlane, type DataPlane } from '../../../local/dataplane/index.j
 import { createLogger } from '../../../src/logger.js';
 import { runCommand } from '../../../src/node/exec.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 import { IS_ROOT, NOT_ROOT_REASON, loopDevicesUnder } from './local-stack.js';
 
 const GIB = 1024 ** 3;
@@ -136,30 +137,30 @@ describe('EC2 behaviour the data plane adds to the emulator', { skip: IS_ROOT ? 
   });
 
   test('a repeated ClientToken answers the first volume, other parameters are a mismatch, even after the data plane restarts', async () => {
-    const input: CreateVolumeCommandInput = { AvailabilityZone: zone, Size: 1, VolumeType: 'gp3', ClientToken: 'token-create-1' };
+    const input: CreateVolumeCommandInput = { AvailabilityZone: zone, Size: 1, VolumeType: 'gp3', ClientToken: unique('token-create-1') };
     const first = (await ec2.send(new CreateVolumeCommand(input))).VolumeId;
     const again = (await ec2.send(new CreateVolumeCommand(input))).VolumeId;
     assert.equal(again, first);
-    await assert.rejects(ec2.send(new CreateVolumeCommand({ ...input, Size: 2 })), errorName('IdempotentParameterMismatch', /token-create-1/));
-    const copy = (await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: 'token-copy-1' }))).Volumes?.[0]?.VolumeId;
-    assert.equal((await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: 'token-copy-1' }))).Volumes?.[0]?.VolumeId, copy);
-    await assert.rejects(ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: 'token-copy-1', Size: 3 })), errorName('IdempotentParameterMismatch'));
+    await assert.rejects(ec2.send(new CreateVolumeCommand({ ...input, Size: 2 })), errorName('IdempotentParameterMismatch', new RegExp(unique('token-create-1'))));
+    const copy = (await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: unique('token-copy-1') }))).Volumes?.[0]?.VolumeId;
+    assert.equal((await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: unique('token-copy-1') }))).Volumes?.[0]?.VolumeId, copy);
+    await assert.rejects(ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: unique('token-copy-1'), Size: 3 })), errorName('IdempotentParameterMismatch'));
     const held = await emulatorVolumeIds();
 
     // A data plane restarted with the same state directory still remembers, as EC2 would.
     await disconnect();
     await connect();
     assert.equal((await ec2.send(new CreateVolumeCommand(input))).VolumeId, first);
-    assert.equal((await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: 'token-copy-1' }))).Volumes?.[0]?.SourceVolumeId, first);
+    assert.equal((await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: unique('token-copy-1') }))).Volumes?.[0]?.SourceVolumeId, first);
     await assert.rejects(ec2.send(new CreateVolumeCommand({ ...input, VolumeType: 'io2', Iops: 100 })), errorName('IdempotentParameterMismatch'));
     assert.deepEqual((await emulatorVolumeIds()).sort(), held.sort(), 'repeats made no volume');
 
     // Once deleted, the token still answers with that volume, now in state "deleted".
     await ec2.send(new DeleteVolumeCommand({ VolumeId: copy }));
-    const replayed = await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: 'token-copy-1' }));
+    const replayed = await ec2.send(new CopyVolumesCommand({ SourceVolumeId: first, ClientToken: unique('token-copy-1') }));
     assert.equal(replayed.Volumes?.[0]?.VolumeId, copy);
     assert.equal(replayed.Volumes?.[0]?.State, 'deleted');
-    const fresh = await ec2.send(new CreateVolumeCommand({ ...input, ClientToken: 'token-create-2' }));
+    const fresh = await ec2.send(new CreateVolumeCommand({ ...input, ClientToken: unique('token-create-2') }));
     assert.notEqual(fresh.VolumeId, first, 'a new token makes a new volume');
     for (const id of [first, fresh.VolumeId]) await ec2.send(new DeleteVolumeCommand({ VolumeId: id }));
   });
