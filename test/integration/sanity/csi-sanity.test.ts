@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { projectRoot } from '../../support/moto.js';
@@ -35,8 +34,9 @@ interface SanityRun {
 async function runSanity(stack: LocalStack, accessType: 'mount' | 'block'): Promise<SanityRun> {
   const dir = join(stack.workDir, `sanity-${accessType}`);
   mkdirSync(dir, { recursive: true });
-  // The report and log outlive the run (the stack's directories do not), for reading after a failure.
-  const reports = join(tmpdir(), 'ebs-csi-sanity', accessType);
+  // The report and log outlive the run (the stack's directories do not), for reading after a failure;
+  // inside the clone, so runs in two clones at once keep their own.
+  const reports = join(projectRoot, '.test-output', 'csi-sanity', accessType);
   rmSync(reports, { recursive: true, force: true });
   mkdirSync(reports, { recursive: true });
   const junit = join(reports, 'junit.xml');
