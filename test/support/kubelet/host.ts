@@ -135,3 +135,25 @@ export function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Host-wide facts a kubelet test must leave as it found them (its own leftovers are checked by folder). */
+export interface HostSnapshot {
+  readonly sysctls: SysctlValues;
+  /** The top-level cgroups of every hierarchy, as "<hierarchy>/<name>". */
+  readonly topCgroups: readonly string[];
+  readonly runContainerd: boolean;
+}
+
+export async function hostSnapshot(): Promise<HostSnapshot> {
+  const topCgroups: string[] = [];
+  for (const hierarchy of await cgroupHierarchies()) {
+    for (const e of await readdir(hierarchy, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory()) topCgroups.push(`${hierarchy}/${e.name}`);
+    }
+  }
+  return {
+    sysctls: await readSysctls(KUBELET_SYSCTLS),
+    topCgroups: topCgroups.sort(),
+    runContainerd: await readdir('/run/containerd').then(() => true, () => false),
+  };
+}
