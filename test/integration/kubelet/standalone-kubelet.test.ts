@@ -7,10 +7,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { KUBELET_CHECKS, runChecks, skipMessage } from '../../support/kubelet/capability.js';
-import { cgroupsNamed, hostSnapshot, mountsUnder, processesWithArgument, type HostSnapshot } from '../../support/kubelet/host.js';
+import {
+  cgroupsNamed, hostSnapshot, KUBELET_SYSCTLS, mountsUnder, processesWithArgument, readSysctls, type HostSnapshot,
+} from '../../support/kubelet/host.js';
 import { httpsGet } from '../../support/kubelet/https-get.js';
 import { startTestNode, type TestNode } from '../../support/kubelet/node.js';
 import { testImages } from '../../support/kubelet/tools.js';
@@ -53,10 +56,10 @@ describe('a standalone kubelet on the test containerd', { skip: skip ?? false },
 
   it('runs the static pod, which writes into its emptyDir on the host', async () => {
     const n = node ?? assert.fail('no node');
-    const ca = await n.kubelet.servingCertificate();
+    const tls = await n.kubelet.servingTls();
     let pods: PodList = {};
     await waitFor('the static pod to be Running on the kubelet API', async () => {
-      const res = await httpsGet(`${n.kubelet.url}/pods`, { ca });
+      const res = await httpsGet(`${n.kubelet.url}/pods`, tls);
       pods = JSON.parse(res.body) as PodList;
       return res.status === 200 && (pods.items ?? []).some((p) => p.status?.phase === 'Running');
     }, 120_000).catch((err: unknown) => assert.fail(`${String(err)}\n${n.kubelet.output().slice(-3000)}`));
@@ -64,9 +67,14 @@ describe('a standalone kubelet on the test containerd', { skip: skip ?? false },
     const volume = join(n.rootDir, 'pods', pod.metadata?.uid ?? '', 'volumes', 'kubernetes.io~empty-dir', 'scratch', 'proof');
     await waitFor(`${volume}`, () => Promise.resolve(existsSync(volume)), 30_000);
     // hostNetwork: the pod's hostname is the machine's.
-    assert.match(await readFile(volume, 'utf8'), /^written by \S+ as 0$/);
+    assert.equal((await readFile(volume, 'utf8')).trim(), `written by ${hostname()} as 0`);
     const containers = (await n.containerd.ctr(['containers', 'list'])).stdout;
     assert.ok(containers.includes(testImages().busybox.name) && containers.includes(testImages().pause.name), containers);
+  });
+
+  it('has rewritten the kernel settings (which the stop must put back)', async () => {
+    const now = await readSysctls(KUBELET_SYSCTLS);
+    assert.deepEqual([now['vm/overcommit_memory'], now['kernel/panic'], now['kernel/panic_on_oops']], ['1', '10', '1']);
   });
 
   it('puts its pods under the test cgroup only', async () => {

@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand, type ExecResult } from '../../../src/node/exec.js';
-import { waitFor } from '../ports.js';
+import { waitWhileRunning } from './wait.js';
 import { killAndWait, processesWithArgument, unmountUnder, type HostProcess } from './host.js';
 import type { TestImages } from './tools.js';
 
@@ -138,10 +138,9 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
   };
 
   try {
-    await waitFor(`containerd on ${paths.socket}`, async () => {
-      if (child.exitCode !== null) throw new Error(`containerd exited with ${child.exitCode}`);
-      return (await ctr(['version'], { timeoutMs: 5000, okExitCodes: [1] })).exitCode === 0;
-    }, 30_000);
+    await waitWhileRunning(`containerd on ${paths.socket}`,
+      async () => (await ctr(['version'], { timeoutMs: 5000, okExitCodes: [1] })).exitCode === 0,
+      exited, () => `containerd exited with ${String(child.exitCode ?? child.signalCode)}`, 30_000);
     for (const image of [options.images.pause, options.images.busybox]) {
       await ctr(['images', 'import', '--all-platforms', image.archive], { timeoutMs: 120_000 });
     }

@@ -2,7 +2,7 @@
 // cgroups under its own name, the kernel settings the kubelet rewrites, and processes that
 // outlive their parent (containerd's shims). Every function here acts only on what the caller
 // names (a folder, a cgroup name, an argument its own processes carry), never on the host at large.
-import { readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../../src/node/exec.js';
 import { MountTable, type MountEntry } from '../../../src/node/mountinfo.js';
@@ -45,6 +45,22 @@ export async function cgroupsNamed(name: string): Promise<string[]> {
     if (await readdir(dir).then(() => true, () => false)) found.push(dir);
   }
   return found;
+}
+
+/**
+ * Makes the cgroup `name` at the top of every hierarchy (the kubelet wants its cgroupRoot to
+ * exist in each). A new cpuset cgroup starts with no CPUs and no memory nodes, which no
+ * process can join: it gets its parent's.
+ */
+export async function createCgroupTree(name: string): Promise<void> {
+  for (const hierarchy of await cgroupHierarchies()) {
+    const dir = join(hierarchy, name);
+    await mkdir(dir, { recursive: true });
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      const parent = await readFile(join(hierarchy, file), 'utf8').catch(() => undefined);
+      if (parent !== undefined) await writeFile(join(dir, file), parent.trim() || '\n');
+    }
+  }
 }
 
 async function removeCgroupDir(dir: string): Promise<void> {

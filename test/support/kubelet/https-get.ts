@@ -6,6 +6,8 @@ export interface TlsOptions {
   readonly ca: string;
   readonly cert?: string;
   readonly key?: string;
+  /** The name to check the server's certificate against, when not the URL's host. */
+  readonly servername?: string;
 }
 
 export interface HttpsAnswer {
@@ -15,7 +17,10 @@ export interface HttpsAnswer {
 
 export function httpsGet(url: string, tls: TlsOptions, timeoutMs = 10_000): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', ca: tls.ca, ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), timeout: timeoutMs }, (res) => {
+    const req = request(url, {
+      method: 'GET', ca: tls.ca, timeout: timeoutMs,
+      ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), ...(tls.servername ? { servername: tls.servername } : {}),
+    }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { body += chunk; });

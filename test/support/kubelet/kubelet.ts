@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitFor } from '../ports.js';
+import { waitWhileRunning } from './wait.js';
 import { kubeletArgs, kubeletConfiguration, type KubeletSetup } from './kubelet-config.js';
 
 export interface KubeletProcess {
@@ -15,8 +15,11 @@ export interface KubeletProcess {
   /** https://127.0.0.1:<port>: the kubelet's own API (/pods, /metrics, /stats/summary). */
   readonly url: string;
   output(): string;
-  /** The self-signed certificate the kubelet serves with (its --cert-dir), to verify it by. */
-  servingCertificate(): Promise<string>;
+  /**
+   * How to verify the kubelet's API: the certificate it made itself (in its --cert-dir, with the
+   * CA that signed it) names the node, not 127.0.0.1.
+   */
+  servingTls(): Promise<{ ca: string; servername: string }>;
   stop(): Promise<void>;
 }
 
@@ -46,18 +49,17 @@ export async function startKubelet(binary: string, setup: KubeletSetup, dir: str
     return stopped;
   };
   try {
-    await waitFor(`the kubelet's healthz on 127.0.0.1:${setup.healthzPort}`, async () => {
-      if (child.exitCode !== null) throw new Error(`the kubelet exited with ${child.exitCode}`);
+    await waitWhileRunning(`the kubelet's healthz on 127.0.0.1:${setup.healthzPort}`, async () => {
       const res = await fetch(`http://127.0.0.1:${setup.healthzPort}/healthz`, { signal: AbortSignal.timeout(2000) });
       return res.ok && (await res.text()).trim() === 'ok';
-    }, 90_000);
+    }, exited, () => `the kubelet exited with ${String(child.exitCode ?? child.signalCode)}`, 90_000);
   } catch (err) {
     await stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- kubelet log (end) ---\n${output().slice(-6000)}`);
   }
   return {
     setup, pid: child.pid ?? 0, url: `https://127.0.0.1:${setup.port}`, output,
-    servingCertificate: () => readFile(join(setup.rootDir, 'pki', 'kubelet.crt'), 'utf8'),
+    servingTls: async () => ({ ca: await readFile(join(setup.rootDir, 'pki', 'kubelet.crt'), 'utf8'), servername: setup.nodeName }),
     stop,
   };
 }

@@ -5,6 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../ports.js';
 import { startContainerd, type Containerd } from './containerd.js';
+import { createCgroupTree } from './host.js';
 import type { KubeletSetup, Taint } from './kubelet-config.js';
 import { startKubelet, type KubeletProcess } from './kubelet.js';
 import { testImages, toolPaths, which, type TestImages } from './tools.js';
@@ -53,6 +54,8 @@ export async function startTestNode(options: TestNodeOptions): Promise<TestNode>
       containerd: await need('containerd'), ctr: await need('ctr'), runc: await need('runc'),
     });
     undo.push(() => containerd.stop());
+    // The kubelet's cgroupRoot must exist in every hierarchy; the workspace removes it again.
+    await createCgroupTree(workspace.cgroup);
     const rootDir = workspace.path('kubelet');
     const staticPodPath = options.staticPods ? workspace.path('static-pods') : undefined;
     const setup: KubeletSetup = {
