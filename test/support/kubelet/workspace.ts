@@ -71,7 +71,8 @@ async function releaseLock(): Promise<void> {
 export async function cleanWorkspace(dir: string): Promise<string[]> {
   const problems: string[] = [];
   const record = JSON.parse(await readFile(join(dir, 'owner.json'), 'utf8').catch(() => '{}')) as Partial<OwnerRecord>;
-  await killProcessesAndShimSockets(await processesWithArgument(dir));
+  // `${dir}/`: a path inside this workspace, never one of another workspace whose name starts alike.
+  await killProcessesAndShimSockets(await processesWithArgument(`${dir}/`));
   if (record.cgroup) problems.push(...await removeCgroupTree(record.cgroup));
   problems.push(...(await unmountUnder(dir)).map((m) => `mount ${m}`));
   for (const loop of await loopsBackedUnder(dir)) {
