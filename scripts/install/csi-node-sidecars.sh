@@ -49,9 +49,10 @@ build_sidecar() {
   echo "${name} ${version}: building from ${archive}"
   rm -rf "${dir}"
   mkdir -p "${dir}"
-  # The upstream release build stamps main.version the same way (release-tools/build.make).
+  # The upstream release build stamps main.version the same way (release-tools/build.make);
+  # -trimpath keeps the temporary source folder out of the build, so the Go build cache serves a rebuild.
   (cd "${work}/${prefix}-${version}" && GOWORK=off GOFLAGS=-mod=vendor CGO_ENABLED=0 \
-    go build -ldflags "-X main.version=${version}" -o "${dir}/${name}" "./${cmd}")
+    go build -trimpath -ldflags "-X main.version=${version}" -o "${dir}/${name}" "./${cmd}")
   # A build that does not run is no install: both print their flags, --csi-address among them.
   local usage
   usage="$("${dir}/${name}" --help 2>&1 || true)"
