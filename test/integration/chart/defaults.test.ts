@@ -102,7 +102,7 @@ void describe('chart with default values', () => {
     assert.equal(flag(attacher.args, 'timeout'), '6m');
 
     const resizer = container(deployment, 'csi-resizer');
-    assert.equal(resizer.image, 'registry.k8s.io/sig-storage/csi-resizer:v2.2.1');
+    assert.equal(resizer.image, 'registry.k8s.io/sig-storage/csi-resizer:v2.3.0');
     assert.equal(flag(resizer.args, 'extra-modify-metadata'), true);
     assert.equal(flag(resizer.args, 'feature-gates'), 'VolumeAttributesClass=true');
     assert.equal(flag(resizer.args, 'handle-volume-inuse-error'), 'false');
