@@ -104,7 +104,8 @@ void describe('chart with default values', () => {
     const resizer = container(deployment, 'csi-resizer');
     assert.equal(resizer.image, 'registry.k8s.io/sig-storage/csi-resizer:v2.3.0');
     assert.equal(flag(resizer.args, 'extra-modify-metadata'), true);
-    assert.equal(flag(resizer.args, 'feature-gates'), 'VolumeAttributesClass=true');
+    // Unset: VolumeAttributesClass is on by default and the resizer turns it off itself before 1.34.
+    assert.equal(flag(resizer.args, 'feature-gates'), undefined);
     assert.equal(flag(resizer.args, 'handle-volume-inuse-error'), 'false');
     assert.equal(flag(resizer.args, 'workers'), '100');
 
