@@ -185,7 +185,8 @@ void describe('chart with default values', () => {
     assert.deepEqual(verbs(provisioner, '', 'persistentvolumeclaims'), ['get', 'list', 'update', 'watch']);
     assert.deepEqual(verbs(provisioner, 'storage.k8s.io', 'storageclasses'), ['get', 'list', 'watch']);
     assert.deepEqual(verbs(provisioner, 'storage.k8s.io', 'csinodes'), ['get', 'list', 'watch']);
-    assert.deepEqual(verbs(provisioner, 'snapshot.storage.k8s.io', 'volumesnapshots'), ['get', 'list']);
+    assert.deepEqual(verbs(provisioner, 'snapshot.storage.k8s.io', 'volumesnapshots'), ['get', 'list', 'update', 'watch']);
+    assert.deepEqual(verbs(provisioner, 'snapshot.storage.k8s.io', 'volumesnapshotcontents'), ['get', 'list']);
 
     const attacher = find<Role>(plain.objects, 'ClusterRole', 'ebs-csi-attacher');
     assert.deepEqual(grantedResources(attacher), [
