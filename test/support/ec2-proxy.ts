@@ -7,6 +7,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 export interface Fault {
   /** Delay before forwarding, in ms. */
   readonly delayMs?: number;
+  /**
+   * Delay after EC2 has answered, before the answer reaches the caller, in ms: the change is
+   * made but the caller does not know yet. A crash in this window is what idempotency must survive.
+   */
+  readonly holdResponseMs?: number;
   /** Answer with this EC2 error code (e.g. RequestLimitExceeded, UnauthorizedOperation) instead of forwarding. */
   readonly errorCode?: string;
   /** Forward the call, then drop the connection instead of answering (EC2 acted; the caller never hears). */
@@ -60,6 +65,7 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
       const upstream = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: req.method === 'GET' ? undefined : body });
       const payload = Buffer.from(await upstream.arrayBuffer());
+      if (fault?.holdResponseMs) await new Promise((r) => setTimeout(r, fault.holdResponseMs));
       if (active && fault.dropAnswer) {
         req.socket.destroy();
         return;

@@ -35,7 +35,8 @@ export function emulatorEnv(endpoint: string): Record<string, string> {
   };
 }
 
-function emulatorOn(endpoint: string, stop: () => Promise<void>): Emulator {
+/** An Emulator for moto (or LocalStack) answering at `endpoint`; `stop` ends whatever serves it. */
+export function emulatorOn(endpoint: string, stop: () => Promise<void>): Emulator {
   const ec2 = new EC2Client({
     endpoint, region: REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
@@ -62,11 +63,17 @@ function emulatorOn(endpoint: string, stop: () => Promise<void>): Emulator {
   };
 }
 
+/** moto's server program, installed by scripts/install/moto.sh; throws with the fix when missing. */
+export function motoServerBinary(): string {
+  const bin = join(projectRoot, '.venv-moto/bin/moto_server');
+  if (!existsSync(bin)) throw new Error(`moto is not installed at ${bin}: run scripts/install/moto.sh (npm test does it for you)`);
+  return bin;
+}
+
 export async function startMoto(): Promise<Emulator> {
   const external = process.env.EC2_ENDPOINT;
   if (external) return emulatorOn(external, () => Promise.resolve());
-  const bin = join(projectRoot, '.venv-moto/bin/moto_server');
-  if (!existsSync(bin)) throw new Error(`moto is not installed at ${bin}: run scripts/install/moto.sh (npm test does it for you)`);
+  const bin = motoServerBinary();
   const port = await freePort();
   const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

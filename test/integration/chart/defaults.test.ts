@@ -102,9 +102,10 @@ void describe('chart with default values', () => {
     assert.equal(flag(attacher.args, 'timeout'), '6m');
 
     const resizer = container(deployment, 'csi-resizer');
-    assert.equal(resizer.image, 'registry.k8s.io/sig-storage/csi-resizer:v2.2.1');
+    assert.equal(resizer.image, 'registry.k8s.io/sig-storage/csi-resizer:v2.3.0');
     assert.equal(flag(resizer.args, 'extra-modify-metadata'), true);
-    assert.equal(flag(resizer.args, 'feature-gates'), 'VolumeAttributesClass=true');
+    // Unset: VolumeAttributesClass is on by default and the resizer turns it off itself before 1.34.
+    assert.equal(flag(resizer.args, 'feature-gates'), undefined);
     assert.equal(flag(resizer.args, 'handle-volume-inuse-error'), 'false');
     assert.equal(flag(resizer.args, 'workers'), '100');
 
@@ -184,7 +185,8 @@ void describe('chart with default values', () => {
     assert.deepEqual(verbs(provisioner, '', 'persistentvolumeclaims'), ['get', 'list', 'update', 'watch']);
     assert.deepEqual(verbs(provisioner, 'storage.k8s.io', 'storageclasses'), ['get', 'list', 'watch']);
     assert.deepEqual(verbs(provisioner, 'storage.k8s.io', 'csinodes'), ['get', 'list', 'watch']);
-    assert.deepEqual(verbs(provisioner, 'snapshot.storage.k8s.io', 'volumesnapshots'), ['get', 'list']);
+    assert.deepEqual(verbs(provisioner, 'snapshot.storage.k8s.io', 'volumesnapshots'), ['get', 'list', 'update', 'watch']);
+    assert.deepEqual(verbs(provisioner, 'snapshot.storage.k8s.io', 'volumesnapshotcontents'), ['get', 'list']);
 
     const attacher = find<Role>(plain.objects, 'ClusterRole', 'ebs-csi-attacher');
     assert.deepEqual(grantedResources(attacher), [

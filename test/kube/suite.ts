@@ -1,0 +1,74 @@
+// One Kubernetes minor's e2e run: a fresh cluster (test/support/kube/cluster.ts) with the chart
+// installed, then each flow as one test, so the stage prints one line per flow and minor. A
+// failing flow's message carries the tail of every controller container's output.
+import { after, before, describe, it } from 'node:test';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { KubeClient } from '../support/kube/client.js';
+import { startDriverCluster, type DriverCluster } from '../support/kube/cluster.js';
+import { minorOf } from '../support/kube/versions.js';
+import { driverSnapshotIds, driverVolumeIds, NAMESPACE } from './objects.js';
+import { E2E_VALUES } from './values.js';
+
+export interface FlowContext {
+  readonly cluster: DriverCluster;
+  /** Driver volumes and snapshots EC2 held before the first flow (none, unless EC2_ENDPOINT names a shared emulator). */
+  readonly baseline: Baseline;
+  readonly admin: KubeClient;
+  readonly ec2: EC2Client;
+  readonly minor: number;
+}
+
+export interface Flow {
+  readonly name: string;
+  /** Runs only on this Kubernetes minor and later; skipped (with skipReason) before. */
+  readonly minMinor?: number;
+  readonly skipReason?: string;
+  run(ctx: FlowContext): Promise<void>;
+}
+
+export interface Baseline {
+  readonly volumeIds: readonly string[];
+  readonly snapshotIds: readonly string[];
+}
+
+function diagnostics(cluster: DriverCluster): string {
+  const parts: string[] = [];
+  const pod = cluster.controller;
+  for (const c of pod?.containers ?? []) parts.push(`--- ${c} (restarts ${pod?.restarts(c) ?? 0}, tail) ---\n${pod?.output(c).slice(-2500) ?? ''}`);
+  parts.push(`--- snapshot-controller (tail) ---\n${cluster.snapshotController.output().slice(-1500)}`);
+  parts.push(`--- kube-controller-manager (tail) ---\n${cluster.controlPlane.processes.kubeControllerManager.output().slice(-1500)}`);
+  return parts.join('\n');
+}
+
+export function e2eSuite(version: string, flows: readonly Flow[]): void {
+  describe(`Kubernetes ${version}`, () => {
+    let cluster: DriverCluster | undefined;
+    let baseline: Baseline = { volumeIds: [], snapshotIds: [] };
+
+    before(async () => {
+      cluster = await startDriverCluster({ version, values: E2E_VALUES });
+      await cluster.admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+      await cluster.admin.waitUntil({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: NAMESPACE, name: 'default' },
+        `the default ServiceAccount of namespace ${NAMESPACE}`, () => true, 30_000);
+      baseline = { volumeIds: await driverVolumeIds(cluster.ec2), snapshotIds: await driverSnapshotIds(cluster.ec2) };
+    }, { timeout: 300_000 });
+
+    after(async () => {
+      await cluster?.stop();
+    });
+
+    for (const flow of flows) {
+      const skip = flow.minMinor !== undefined && minorOf(version) < flow.minMinor ? (flow.skipReason ?? true) : false;
+      it(flow.name, { timeout: 180_000, skip }, async () => {
+        if (!cluster) throw new Error('the cluster did not start');
+        try {
+          await flow.run({ cluster, baseline, admin: cluster.admin, ec2: cluster.ec2, minor: minorOf(version) });
+        } catch (err) {
+          const e = err instanceof Error ? err : new Error(String(err));
+          e.message = `${e.message}\n${diagnostics(cluster)}`;
+          throw e;
+        }
+      });
+    }
+  });
+}
