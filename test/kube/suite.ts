@@ -3,7 +3,8 @@
 // failing flow's message carries the tail of every controller container's output.
 import { after, before, describe, it } from 'node:test';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { KubeClient } from '../support/kube/client.js';
+import { refOf, type KubeClient } from '../support/kube/client.js';
+import type { KubeObject, PersistentVolume } from '../support/kube/types.js';
 import { startDriverCluster, type DriverCluster } from '../support/kube/cluster.js';
 import { minorOf } from '../support/kube/versions.js';
 import { driverSnapshotIds, driverVolumeIds, NAMESPACE } from './objects.js';
@@ -29,6 +30,17 @@ export interface Flow {
 export interface Baseline {
   readonly volumeIds: readonly string[];
   readonly snapshotIds: readonly string[];
+}
+
+/** Deletes every pod, snapshot and claim of the test namespace and waits for the PVs to go. */
+async function cleanUp(admin: KubeClient): Promise<void> {
+  for (const pod of await admin.list<KubeObject>('v1', 'Pod', { namespace: NAMESPACE })) await admin.delete(refOf(pod), { gracePeriodSeconds: 0 });
+  for (const s of await admin.list<KubeObject>('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', { namespace: NAMESPACE })) await admin.delete(refOf(s));
+  for (const c of await admin.list<KubeObject>('v1', 'PersistentVolumeClaim', { namespace: NAMESPACE })) await admin.delete(refOf(c));
+  const until = Date.now() + 60_000;
+  while ((await admin.list<KubeObject>('v1', 'PersistentVolume')).some((pv) => (pv as PersistentVolume).spec.persistentVolumeReclaimPolicy === 'Delete') && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 function diagnostics(cluster: DriverCluster): string {
@@ -66,6 +78,10 @@ export function e2eSuite(version: string, flows: readonly Flow[]): void {
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
           e.message = `${e.message}\n${diagnostics(cluster)}`;
+          // What the failed flow left behind would fail the flows after it too; only this one should.
+          await cleanUp(cluster.admin).catch((cleanupError: unknown) => {
+            e.message += `\n(cleaning up after the failure failed too: ${String(cleanupError)})`;
+          });
           throw e;
         }
       });
