@@ -45,7 +45,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   // Prefer the SDK's ES modules (tree-shakable) over its CommonJS build.
   mainFields: ['module', 'main'],
   // Bundled CommonJS dependencies call require(); give the ES module one.

@@ -2,8 +2,9 @@
 # The one command that shows the driver doing its main job on this machine, no AWS account
 # needed: installs what it needs, starts the local environment (EC2 emulator, data plane,
 # IMDS, driver in `all` mode), then creates a volume, attaches, formats and mounts it,
-# writes a file, snapshots it, restores the snapshot into a new volume and reads the file
-# back, grows the volume, and tears it all down, saying what happens at each step.
+# writes a file, snapshots it, clones the volume and reads the file from the clone, restores
+# the snapshot into a new volume and reads the file back, grows the volume, and tears it all
+# down, saying what happens at each step.
 #
 #   sudo scripts/demo.sh
 #
@@ -17,6 +18,10 @@ cd "${ROOT}"
 
 echo "== Installing what the demo needs (quick when already there)"
 bash scripts/setup.sh
+# The driver, data plane and IMDS run on Node 24, the image's runtime (EBS_NODE_MAJOR=22 for 22).
+# shellcheck source=lib/node-runtime.sh
+source scripts/lib/node-runtime.sh
+use_node "${ROOT}"
 echo "== Building the driver"
 npm run --silent build
 

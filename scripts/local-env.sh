@@ -7,6 +7,8 @@
 #   scripts/local-env.sh run      start, then wait; Ctrl-C (or SIGTERM) stops everything
 #   scripts/local-env.sh status   what is running
 #
+# The data plane, IMDS and driver run on the `node` first on PATH: npm run demo puts the pinned
+# Node 24 there (scripts/lib/node-runtime.sh), the tests the Node they run on.
 # Run as root (loop devices, mkfs, mount). After `start`, `source .local-env/env.sh` gives a
 # shell the settings the driver uses (CSI_ENDPOINT, AWS_ENDPOINT_URL_EC2, ...).
 # Environment:
@@ -114,8 +116,11 @@ stop_all() {
     "${NODE}" "${ROOT}/dist/local/dataplane/main.js" cleanup --state-dir "${DATA}" --logging-format text >>"${LOGS}/dataplane.log" 2>&1 \
       || say "data plane cleanup reported a problem; see ${LOGS}/dataplane.log"
   fi
-  # The emulator we started kept its state in memory: the volume files now belong to nothing.
-  if [[ -f "${STATE_DIR}/emulator-owned" ]]; then rm -rf "${DATA}/volumes" "${DATA}/snapshots" "${STATE_DIR}/emulator-owned"; fi
+  # The emulator we started kept its state in memory: the volume files, and the data plane's
+  # memory of that emulator's client tokens and volume copies, now belong to nothing.
+  if [[ -f "${STATE_DIR}/emulator-owned" ]]; then
+    rm -rf "${DATA}/volumes" "${DATA}/snapshots" "${DATA}/client-tokens.json" "${DATA}/volume-copies.json" "${STATE_DIR}/emulator-owned"
+  fi
   rm -f "${SOCKET}" "${STATE_DIR}/env.sh"
 }
 

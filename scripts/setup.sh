@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs everything the driver's tests and local runs need, pinned and idempotent:
-# npm dependencies, then each scripts/install/*.sh (moto, helm, csi-sanity, node tools...).
-# Quick when everything is already there.
+# Installs everything the driver's tests and local runs need, pinned and idempotent: the Node.js
+# they run on (24, the image's; scripts/install/node.sh), npm dependencies, then each
+# scripts/install/*.sh (moto, helm, csi-sanity, node tools...). Quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/node-runtime.sh
+source scripts/lib/node-runtime.sh
+# npm ci runs on the Node the tests run on, as the image's build does.
+use_node "${PWD}"
 
 stamp=node_modules/.package-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
@@ -18,5 +22,6 @@ fi
 export KUBE_INSTALL_NO_WAIT="${KUBE_INSTALL_NO_WAIT-1}"
 for script in scripts/install/*.sh; do
   [ -e "$script" ] || continue
+  [ "$script" = scripts/install/node.sh ] && continue  # use_node ran it
   bash "$script"
 done

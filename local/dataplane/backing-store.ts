@@ -63,6 +63,17 @@ export class BackingStore {
     await growFile(this.volumeFile(volumeId), sizeBytes);
   }
 
+  /**
+   * Fills a new volume with the source volume's current bytes (a volume never written gives
+   * a blank copy), then grows it to the copy's size. Reads go through the page cache the
+   * source's loop device writes into, so the copy holds every write that reached the device.
+   */
+  async copyVolume(sourceVolumeId: string, volumeId: string, sizeBytes: number): Promise<void> {
+    const source = this.volumeFile(sourceVolumeId);
+    if (await stat(source).catch(() => undefined)) await copySparse(source, this.volumeFile(volumeId));
+    await growFile(this.volumeFile(volumeId), sizeBytes);
+  }
+
   async deleteVolume(volumeId: string): Promise<void> {
     await rm(this.volumeFile(volumeId), { force: true });
   }

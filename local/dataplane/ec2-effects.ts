@@ -1,16 +1,21 @@
 // What each EC2 call means for the bytes on this host. The proxy asks `check` before it
 // forwards a call (to refuse what real EC2 refuses but the emulator allows) and `apply`
 // after the emulator accepted it, before the caller gets the answer, so that when
-// AttachVolume returns the device exists and when CreateSnapshot returns its bytes are frozen.
+// AttachVolume returns the device exists, when CreateSnapshot returns its bytes are frozen,
+// and when CopyVolumes returns the copy holds the source's bytes.
 import type { Logger } from '../../src/logger.js';
 import type { EmulatorClient, InstanceFacts } from './emulator-client.js';
 import { firstElement, type Ec2Request } from './ec2-query.js';
 import type { LocalHypervisor } from './hypervisor.js';
+import { textAt } from './volume-xml.js';
 
 /** Actions that change what the data plane must hold; everything else passes straight through. */
 export const ACTIONS_WITH_EFFECTS = new Set([
-  'AttachVolume', 'DetachVolume', 'CreateVolume', 'DeleteVolume', 'CreateSnapshot', 'DeleteSnapshot', 'ModifyVolume',
+  'AttachVolume', 'DetachVolume', 'CreateVolume', 'CopyVolumes', 'DeleteVolume', 'CreateSnapshot', 'DeleteSnapshot', 'ModifyVolume',
 ]);
+
+/** Attachment states in which a volume is (being) attached. */
+const LIVE_ATTACHMENT = new Set(['attaching', 'attached', 'busy']);
 
 export interface Refusal {
   readonly httpStatus: number;
@@ -36,11 +41,21 @@ export function isDataAttachment(attachment: { instanceId: string; device: strin
 export class Ec2Effects {
   constructor(private readonly options: EffectsOptions) {}
 
-  /** Real-EC2 refusals the emulator does not make: device name in use, no free attachment slot. */
+  /**
+   * Real-EC2 refusals the emulator does not make: a volume attached already (moto attaches a
+   * volume again, even to a second instance), a device name in use, no free attachment slot.
+   */
   async check(request: Ec2Request): Promise<Refusal | undefined> {
+    if (request.action !== 'AttachVolume') return undefined;
     const { instance, emulator, attachmentSlots } = this.options;
-    if (request.action !== 'AttachVolume' || request.params.get('InstanceId') !== instance.instanceId) return undefined;
     const volumeId = request.params.get('VolumeId') ?? '';
+    const instanceId = request.params.get('InstanceId') ?? '';
+    const volume = await emulator.volume(volumeId);
+    const live = volume?.attachments.filter((a) => LIVE_ATTACHMENT.has(a.state)) ?? [];
+    if (live.some((a) => a.instanceId === instanceId) || (live.length > 0 && !volume?.multiAttachEnabled)) {
+      return { httpStatus: 400, code: 'VolumeInUse', message: `${volumeId} is already attached to an instance` };
+    }
+    if (instanceId !== instance.instanceId) return undefined;
     const device = request.params.get('Device') ?? '';
     const onInstance = (await emulator.attachedTo(instance.instanceId))
       .flatMap((v) => v.attachments.filter((a) => a.instanceId === instance.instanceId).map((a) => ({ volumeId: v.volumeId, ...a })))
@@ -80,6 +95,12 @@ export class Ec2Effects {
         const volumeId = firstElement(responseXml, 'volumeId');
         const size = Number(firstElement(responseXml, 'size'));
         if (snapshotId && volumeId && size > 0) await hypervisor.restore(snapshotId, volumeId, size);
+        return;
+      }
+      case 'CopyVolumes': {
+        const volumeId = textAt(responseXml, 'CopyVolumesResponse/volumeSet/item/volumeId');
+        const size = Number(textAt(responseXml, 'CopyVolumesResponse/volumeSet/item/size'));
+        if (volumeId && size > 0) await hypervisor.copy(p.get('SourceVolumeId') ?? '', volumeId, size);
         return;
       }
       case 'DeleteVolume':

@@ -2,13 +2,18 @@
 // local instance, how big a volume is, which volumes and snapshots still exist. It talks
 // to the emulator directly, never through its own proxy.
 import {
-  DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client, type Filter, type Volume,
+  DeleteVolumeCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, EC2Client, type Filter, type Volume,
 } from '@aws-sdk/client-ec2';
 
 export interface VolumeFacts {
   readonly volumeId: string;
   readonly sizeGiB: number;
-  /** Attachments to the instance the facts were asked about (device name and state). */
+  readonly state: string;
+  readonly availabilityZone: string;
+  readonly encrypted: boolean;
+  readonly kmsKeyId?: string;
+  readonly multiAttachEnabled: boolean;
+  /** Every attachment of the volume (instance, device name and state). */
   readonly attachments: readonly { readonly instanceId: string; readonly device: string; readonly state: string }[];
 }
 
@@ -24,6 +29,11 @@ function toFacts(v: Volume): VolumeFacts | undefined {
   return {
     volumeId: v.VolumeId,
     sizeGiB: v.Size ?? 0,
+    state: v.State ?? 'available',
+    availabilityZone: v.AvailabilityZone ?? '',
+    encrypted: v.Encrypted ?? false,
+    ...(v.KmsKeyId ? { kmsKeyId: v.KmsKeyId } : {}),
+    multiAttachEnabled: v.MultiAttachEnabled ?? false,
     attachments: (v.Attachments ?? []).map((a) => ({ instanceId: a.InstanceId ?? '', device: a.Device ?? '', state: a.State ?? '' })),
   };
 }
@@ -68,6 +78,11 @@ export class EmulatorClient {
       if ((err as { name?: string }).name === 'InvalidVolume.NotFound') return undefined;
       throw err;
     }
+  }
+
+  /** Removes a volume the emulator made for a call the data plane could not carry out. */
+  async deleteVolume(volumeId: string): Promise<void> {
+    await this.#ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId }));
   }
 
   async allVolumeIds(): Promise<Set<string>> {

@@ -85,6 +85,11 @@ export class LocalHypervisor {
     this.#log.info({ snapshotId, volumeId }, 'volume restored from snapshot');
   }
 
+  async copy(sourceVolumeId: string, volumeId: string, sizeGiB: number): Promise<void> {
+    await this.store.copyVolume(sourceVolumeId, volumeId, sizeGiB * GIB);
+    this.#log.info({ sourceVolumeId, volumeId }, 'volume copied');
+  }
+
   /** Grows the volume; an attached one sees its new size at once, like EBS on modify. */
   async resize(volumeId: string, sizeGiB: number): Promise<void> {
     const grown = await this.store.growVolume(volumeId, sizeGiB * GIB);

@@ -3,6 +3,8 @@
 // loop device, link and mount it made; the volume files stay until their volume is deleted.
 import type { Server } from 'node:http';
 import type { Logger } from '../../src/logger.js';
+import { ClientTokenMemory } from './client-token-memory.js';
+import { VolumeCopier } from './copy-volumes.js';
 import { Ec2Effects } from './ec2-effects.js';
 import { EmulatorClient } from './emulator-client.js';
 import { LocalHypervisor } from './hypervisor.js';
@@ -57,13 +59,24 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const effects = new Ec2Effects({
     hypervisor, emulator, instance, log, attachmentSlots: options.attachmentSlots ?? NITRO_ATTACHMENT_SLOTS,
   });
+  // EC2's memory of tokens and copies belongs to this emulator world, named by its node instance.
+  const tokens = new ClientTokenMemory(options.stateDir, options.instanceId);
+  const copier = new VolumeCopier(options.stateDir, options.instanceId, emulator);
+  await tokens.load();
+  await copier.load();
   const queue = new SerialQueue();
-  await queue.run(async () => { await effects.forgetUnknown(); await effects.reconcile(); });
+  await queue.run(async () => {
+    await effects.forgetUnknown();
+    await copier.keepOnly(await emulator.allVolumeIds());
+    await effects.reconcile();
+  });
 
   let server: Server;
   try {
     const onlyZone = options.singleZone === false ? undefined : instance.availabilityZone;
-    server = await serveProxy({ upstream: options.upstream, effects, queue, log, ...(onlyZone ? { onlyZone } : {}) }, host, options.port ?? 0);
+    server = await serveProxy({
+      upstream: options.upstream, effects, tokens, copier, emulator, queue, log, ...(onlyZone ? { onlyZone } : {}),
+    }, host, options.port ?? 0);
   } catch (err) {
     await hypervisor.removeAllDevices();
     emulator.destroy();

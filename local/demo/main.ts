@@ -10,7 +10,7 @@ import { writeDurably } from './durable-write.js';
 import { growableFsType } from './host-capabilities.js';
 import { GIB, VolumeWorkflow, type Mounted } from './volume-workflow.js';
 
-const STEPS = 10;
+const STEPS = 11;
 let stepNumber = 0;
 
 function step(title: string): void {
@@ -81,6 +81,15 @@ async function main(): Promise<number> {
     step('Taking a snapshot of the volume (CreateSnapshot)');
     const snapshotId = await flow.snapshot('demo-snapshot', original);
     detail(`Snapshot ${snapshotId} is ready to use.`);
+
+    step('Cloning the volume while it is mounted, and reading the file from the clone (CreateVolume from a volume)');
+    const clone = await flow.createVolume('demo-clone', node, { sizeGiB: 1, fromVolume: original.volumeId });
+    const cloneMount = await flow.mount(clone, await flow.attach(clone, node), 'demo-clone');
+    const fromClone = await readFile(join(cloneMount.targetPath, 'hello.txt'), 'utf8');
+    if (fromClone !== message) throw new Error(`the clone holds "${fromClone}" instead of the source's file`);
+    detail(`EC2 copied ${original.volumeId} into ${clone.volumeId} (CopyVolumes, same zone); mounted at ${cloneMount.targetPath}, it holds the same file.`);
+    await flow.unmount(cloneMount);
+    await flow.detach(clone, node);
 
     step('Restoring the snapshot into a new volume and mounting it (CreateVolume from snapshot)');
     const restored = await flow.createVolume('demo-restored', node, { sizeGiB: 1, fromSnapshot: snapshotId });

@@ -1,6 +1,6 @@
 // The main job of an EBS CSI driver, step by step, as a container orchestrator drives it:
 // create, attach (ControllerPublish), stage + publish (format and mount), snapshot,
-// restore, expand, and the way back. Every step that leaves something behind registers
+// restore, clone, expand, and the way back. Every step that leaves something behind registers
 // its undo, so `teardown()` leaves the machine and the emulator as they were, even when
 // a step in the middle failed. Used by the demo and by the end-to-end tests.
 import { mkdir, rm } from 'node:fs/promises';
@@ -22,6 +22,8 @@ export interface VolumeHandle {
   readonly volumeId: string;
   readonly capacityBytes: number;
   readonly volumeContext: Readonly<Record<string, string>>;
+  /** The volume this one was cloned from, as CreateVolume's content_source reports it. */
+  readonly clonedFrom?: string;
 }
 
 export interface Mounted {
@@ -36,6 +38,8 @@ export interface Mounted {
 export interface CreateOptions {
   readonly sizeGiB: number;
   readonly fromSnapshot?: string;
+  /** Clone this volume (CSI volume content source). */
+  readonly fromVolume?: string;
   readonly parameters?: Readonly<Record<string, string>>;
 }
 
@@ -67,10 +71,15 @@ export class VolumeWorkflow {
       parameters: { type: 'gp3', ...options.parameters },
       ...(node.topology ? { accessibilityRequirements: { requisite: [node.topology], preferred: [node.topology] } } : {}),
       ...(options.fromSnapshot ? { volumeContentSource: { snapshot: { snapshotId: options.fromSnapshot } } } : {}),
+      ...(options.fromVolume ? { volumeContentSource: { volume: { volumeId: options.fromVolume } } } : {}),
     });
     const volume = res.volume;
     if (!volume) throw new Error(`CreateVolume for ${name} answered without a volume`);
-    const handle = { name, volumeId: volume.volumeId, capacityBytes: Number(volume.capacityBytes), volumeContext: volume.volumeContext };
+    const clonedFrom = volume.contentSource?.volume?.volumeId;
+    const handle: VolumeHandle = {
+      name, volumeId: volume.volumeId, capacityBytes: Number(volume.capacityBytes), volumeContext: volume.volumeContext,
+      ...(clonedFrom ? { clonedFrom } : {}),
+    };
     this.#remember(`volume:${handle.volumeId}`, `delete volume ${handle.volumeId}`, () => this.csi.controller.DeleteVolume({ volumeId: handle.volumeId }));
     return handle;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Helm CLI (used by the chart tests for `helm lint` and `helm template`) into
-# <repo>/.tools/bin, pinned, built from source with the Go toolchain.
-# Idempotent: returns at once when .tools/bin/helm already reports the pinned version.
+# Installs the Helm CLI (used by the chart tests for `helm lint` and `helm template`), pinned,
+# built from source with the Go toolchain once per version into the tool cache
+# (scripts/lib/tool-cache.sh) and linked at <repo>/.tools/bin/helm.
+# Idempotent: returns at once when the pinned version is in the cache (a fresh clone only links it).
 # Usage: scripts/install/helm.sh        then: .tools/bin/helm version
 set -euo pipefail
 
@@ -11,35 +12,28 @@ HELM_VERSION="v3.21.4"
 K8S_MAJOR="1"
 K8S_MINOR="36"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BIN_DIR="${ROOT}/.tools/bin"
-HELM="${BIN_DIR}/helm"
+# shellcheck source=../lib/tool-cache.sh
+source "${ROOT}/scripts/lib/tool-cache.sh"
 
-installed_version() {
-  [[ -x "${HELM}" ]] || return 1
-  "${HELM}" version --template '{{ .Version }}' 2>/dev/null
+build_helm() {
+  local scratch="$1"
+  command -v go >/dev/null || { echo "helm.sh: the Go toolchain is required to build helm" >&2; return 1; }
+  echo "helm ${HELM_VERSION}: building"
+  # `go install` leaves these empty (version) or at Kubernetes 1.20 (capabilities) unless they are
+  # stamped at link time, as helm's Makefile does for its release binaries.
+  local ldflags=(
+    "-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
+    "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=${K8S_MAJOR}"
+    "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${K8S_MINOR}"
+    "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=${K8S_MAJOR}"
+    "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${K8S_MINOR}"
+  )
+  GOBIN="${scratch}/bin" CGO_ENABLED=0 go install -ldflags "${ldflags[*]}" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
+  local got
+  got="$("${scratch}/bin/helm" version --template '{{ .Version }}' 2>/dev/null || true)"
+  [[ "${got}" == "${HELM_VERSION}" ]] || { echo "helm.sh: expected helm ${HELM_VERSION}, the build reports '${got}'" >&2; return 1; }
 }
 
-if [[ "$(installed_version || true)" == "${HELM_VERSION}" ]]; then
-  echo "helm ${HELM_VERSION} already installed at ${HELM}"
-  exit 0
-fi
-
-command -v go >/dev/null || { echo "helm.sh: the Go toolchain is required to build helm" >&2; exit 1; }
-mkdir -p "${BIN_DIR}"
-# `go install` leaves these empty (version) or at Kubernetes 1.20 (capabilities) unless they are
-# stamped at link time, as helm's Makefile does for its release binaries.
-ldflags=(
-  "-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
-  "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=${K8S_MAJOR}"
-  "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${K8S_MINOR}"
-  "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=${K8S_MAJOR}"
-  "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${K8S_MINOR}"
-)
-GOBIN="${BIN_DIR}" CGO_ENABLED=0 go install -ldflags "${ldflags[*]}" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
-
-got="$(installed_version || true)"
-if [[ "${got}" != "${HELM_VERSION}" ]]; then
-  echo "helm.sh: expected helm ${HELM_VERSION}, found '${got}'" >&2
-  exit 1
-fi
-echo "helm ${HELM_VERSION} installed at ${HELM}"
+cache_tool helm "${HELM_VERSION}" build_helm
+link_tool_dir "$(tool_cache_dir helm "${HELM_VERSION}")/bin/helm" "${ROOT}/.tools/bin/helm"
+echo "helm ${HELM_VERSION} at ${ROOT}/.tools/bin/helm"

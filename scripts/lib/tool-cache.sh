@@ -8,6 +8,12 @@
 #                                     clones never build the same tool into the same folder at once
 #   tool_lock_busy NAME VERSION       true while another process holds that lock (building now)
 #   link_tool_dir SRC DEST            makes DEST (inside .tools) a link to SRC, replacing an old one
+#   cache_tool NAME VERSION BUILD_FN [ARG…]
+#                                     makes sure tool_cache_dir NAME VERSION holds a finished build:
+#                                     when it does not, runs BUILD_FN SCRATCH ARG… under the tool's
+#                                     lock; BUILD_FN fills (and checks) the empty folder SCRATCH,
+#                                     which then replaces the cache folder in one rename, so a killed
+#                                     build never leaves a folder that looks built
 
 TOOLS_CACHE="${EBS_CSI_TOOLS_CACHE:-${XDG_CACHE_HOME:-${HOME}/.cache}/ebs-csi-driver-ts}"
 
@@ -41,3 +47,27 @@ link_tool_dir() {
   rm -rf "${dest}"
   ln -s "${src}" "${dest}"
 }
+
+cache_tool() {
+  local name="$1" version="$2"
+  local dir
+  dir="$(tool_cache_dir "${name}" "${version}")"
+  [[ -f "${dir}/.built" ]] && return 0
+  mkdir -p "$(dirname "${dir}")"
+  with_tool_lock "${name}" "${version}" _cache_tool_build "${dir}" "${@:3}"
+}
+
+# A subshell, so the scratch folder goes on every exit path.
+_cache_tool_build() (
+  local dir="$1" build="$2"
+  shift 2
+  # Another clone may have finished it while this one waited for the lock.
+  [[ -f "${dir}/.built" ]] && exit 0
+  local scratch
+  scratch="$(mktemp -d "${dir}.build.XXXXXX")"
+  trap 'rm -rf "${scratch}"' EXIT
+  "${build}" "${scratch}" "$@" || exit 1
+  touch "${scratch}/.built"
+  rm -rf "${dir}"
+  mv "${scratch}" "${dir}"
+)

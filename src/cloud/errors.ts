@@ -3,7 +3,7 @@
 
 export type CloudErrorKind =
   | 'VolumeNotFound' | 'InstanceNotFound' | 'SnapshotNotFound'
-  | 'VolumeInUse' | 'AttachedElsewhere' | 'AttachmentLimitExceeded'
+  | 'VolumeInUse' | 'AttachedElsewhere' | 'AttachmentLimitExceeded' | 'AttachmentStuck'
   | 'VolumeLimitExceeded' | 'SnapshotLimitExceeded'
   | 'IdempotentParameterMismatch' | 'InvalidParameter' | 'IncorrectState'
   | 'Throttled' | 'Unauthorized' | 'Timeout' | 'ModificationRateExceeded'

@@ -11,6 +11,10 @@ export interface Attachment {
   readonly instanceId: string;
   readonly device: string;
   readonly state: AttachmentState;
+  /** When the attach began, as EC2 reports it. */
+  readonly attachTime?: Date;
+  /** The EBS card the volume is attached through, on instances with more than one. */
+  readonly ebsCardIndex?: number;
 }
 
 export interface Disk {
@@ -25,6 +29,8 @@ export interface Disk {
   readonly encrypted: boolean;
   readonly kmsKeyId?: string;
   readonly snapshotId?: string;
+  /** The volume this one is a copy of (EC2 CopyVolumes). */
+  readonly sourceVolumeId?: string;
   readonly multiAttachEnabled: boolean;
   readonly attachments: readonly Attachment[];
   readonly tags: Readonly<Record<string, string>>;
@@ -42,6 +48,12 @@ export interface DiskOptions {
   readonly availabilityZone: string;
   readonly outpostArn?: string;
   readonly snapshotId?: string;
+  /**
+   * Copy this volume (EC2 CopyVolumes) instead of creating a blank or restored one. The copy
+   * lands in the source's zone, which availabilityZone must then name; it is encrypted when
+   * encrypted is set or the source is (kmsKeyId picks the key).
+   */
+  readonly sourceVolumeId?: string;
   readonly multiAttach: boolean;
   readonly volumeInitializationRate?: number;
   /** Every tag to write at creation, the driver's own included. */
@@ -55,6 +67,8 @@ export interface Instance {
   readonly state: string;
   /** Device names in use on the instance (block-device mappings, root included). */
   readonly deviceNames: readonly string[];
+  /** The EBS card of each mapped volume that reports one (instances with more than one card). */
+  readonly ebsCardIndexes: readonly number[];
 }
 
 export interface Zone {
@@ -128,7 +142,10 @@ export interface Page<T> {
 
 /** The EC2 operations the driver needs, in domain terms. Every method is safe to retry. */
 export interface Cloud {
-  /** Creates a volume (idempotent by options.name) and waits until it is available. */
+  /**
+   * Creates a volume, or copies options.sourceVolumeId, idempotently by options.name, and
+   * waits until it is available.
+   */
   createDisk(options: DiskOptions): Promise<Disk>;
   /** Deletes a volume; resolves false when it did not exist. */
   deleteDisk(volumeId: string): Promise<boolean>;

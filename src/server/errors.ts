@@ -33,6 +33,8 @@ const cloudCodes: Record<CloudErrorKind, status> = {
   AttachedElsewhere: status.FAILED_PRECONDITION,
   IncorrectState: status.FAILED_PRECONDITION,
   AttachmentLimitExceeded: status.RESOURCE_EXHAUSTED,
+  // Detached again after it hung: a new attempt (the CO retries UNAVAILABLE) starts afresh.
+  AttachmentStuck: status.UNAVAILABLE,
   VolumeLimitExceeded: status.RESOURCE_EXHAUSTED,
   SnapshotLimitExceeded: status.RESOURCE_EXHAUSTED,
   ModificationRateExceeded: status.RESOURCE_EXHAUSTED,

@@ -1,6 +1,7 @@
 // A loopback HTTP proxy in front of the EC2 emulator. It counts every EC2 call by action
 // (an independent count, not the driver's own metrics) and can inject faults real EC2
-// shows but moto does not: latency, throttling, missing permissions.
+// shows but moto does not: latency, throttling, missing permissions, and answers lost after
+// EC2 acted (the connection drops once the call went through).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 export interface Fault {
@@ -13,7 +14,9 @@ export interface Fault {
   readonly holdResponseMs?: number;
   /** Answer with this EC2 error code (e.g. RequestLimitExceeded, UnauthorizedOperation) instead of forwarding. */
   readonly errorCode?: string;
-  /** How many calls get the error; all of them when unset. */
+  /** Forward the call, then drop the connection instead of answering (EC2 acted; the caller never hears). */
+  readonly dropAnswer?: boolean;
+  /** How many calls get the error (or lose their answer); all of them when unset. */
   remaining?: number;
 }
 
@@ -52,8 +55,9 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
       counts[counted] = (counts[counted] ?? 0) + 1;
       const fault = faults.get(action);
       if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault?.errorCode && (fault.remaining === undefined || fault.remaining > 0)) {
-        if (fault.remaining !== undefined) fault.remaining -= 1;
+      const active = fault !== undefined && (fault.remaining === undefined || fault.remaining > 0);
+      if (active && fault.remaining !== undefined && (fault.errorCode || fault.dropAnswer)) fault.remaining -= 1;
+      if (active && fault.errorCode) {
         res.writeHead(httpStatusOf(fault.errorCode), { 'content-type': 'text/xml' }).end(errorBody(fault.errorCode));
         return;
       }
@@ -62,6 +66,10 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
       const upstream = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: req.method === 'GET' ? undefined : body });
       const payload = Buffer.from(await upstream.arrayBuffer());
       if (fault?.holdResponseMs) await new Promise((r) => setTimeout(r, fault.holdResponseMs));
+      if (active && fault.dropAnswer) {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/xml' }).end(payload);
     })().catch((err: unknown) => {
       res.writeHead(502, { 'content-type': 'text/plain' }).end(`proxy error: ${String(err)}`);

@@ -1,12 +1,16 @@
 // Attaching and detaching, idempotently. An attach costs two coalesced lookups (volume and
-// instance) plus AttachVolume; a detach costs DetachVolume alone. A Describe follows only
-// while EC2 reports the attachment as still changing.
+// instance) plus AttachVolume (and, once per instance type, DescribeInstanceTypes for its EBS
+// cards); a detach costs DetachVolume alone. A Describe follows only while EC2 reports the
+// attachment as still changing. An attachment stuck in "attaching" (it happens on EC2, e.g.
+// over an instance's limit) is detached after a while and the attach fails retryably, so the
+// next try starts afresh instead of waiting on it forever.
 import { AttachVolumeCommand, DetachVolumeCommand } from '@aws-sdk/client-ec2';
 import type { Logger } from '../../logger.js';
 import { CloudError, isCloudError } from '../errors.js';
-import type { Disk } from '../types.js';
+import type { Attachment, Disk, Instance } from '../types.js';
 import type { Ec2Caller } from './caller.js';
 import type { DeviceNameAllocator } from './device-names.js';
+import { chooseEbsCard, type EbsCardCounts } from './ebs-cards.js';
 import { isDeviceNameInUse } from './error-codes.js';
 import { isInstanceId, isVolumeId } from './ids.js';
 import type { Ec2Lookups } from './lookups.js';
@@ -14,6 +18,9 @@ import { pollUntil, type WaitPolicy } from './poll.js';
 
 /** How many device names one attach may try when EC2 says a name is taken. */
 const MAX_DEVICE_NAME_TRIES = 3;
+
+/** How long an attachment may stay in "attaching" before it counts as stuck (as the reference driver). */
+export const STUCK_ATTACHING_MS = 90_000;
 
 const attachmentOn = (disk: Disk | undefined, instanceId: string) => disk?.attachments.find((a) => a.instanceId === instanceId);
 
@@ -24,12 +31,17 @@ const describeAttachment = (instanceId: string) => (disk: Disk | undefined): str
 };
 
 export class AttachmentOps {
+  /** EBS cards of attaches in flight, per instance (instance Describes do not show them yet). */
+  private readonly cardsInFlight = new Map<string, number[]>();
+
   constructor(
     private readonly ec2: Ec2Caller,
     private readonly lookups: Ec2Lookups,
     private readonly devices: DeviceNameAllocator,
+    private readonly cards: EbsCardCounts,
     private readonly wait: WaitPolicy,
     private readonly log: Logger,
+    private readonly stuckAttachingMs = STUCK_ATTACHING_MS,
   ) {}
 
   /** Attaches and waits until attached; returns the device name. `seen` spares the volume lookup. */
@@ -49,10 +61,20 @@ export class AttachmentOps {
         `volume ${volumeId} is in zone ${disk.availabilityZone} but instance ${instanceId} is in ${instance.availabilityZone}; EBS attaches only within a zone`);
     }
 
+    const card = await this.reserveCard(instance);
+    try {
+      return await this.attachWithFreeName(volumeId, instance, card);
+    } finally {
+      if (card !== undefined) this.releaseCard(instanceId, card);
+    }
+  }
+
+  private async attachWithFreeName(volumeId: string, instance: Instance, card: number | undefined): Promise<string> {
+    const { instanceId } = instance;
     for (let tries = 1; ; tries++) {
       const reservation = this.devices.reserve(instanceId, instance.deviceNames);
       try {
-        const device = await this.attachAs(volumeId, instanceId, reservation.name);
+        const device = await this.attachAs(volumeId, instanceId, reservation.name, card);
         reservation.release('assigned');
         return device;
       } catch (err) {
@@ -101,24 +123,66 @@ export class AttachmentOps {
     if (device) this.devices.markDetached(instanceId, device);
   }
 
-  private async attachAs(volumeId: string, instanceId: string, device: string): Promise<string> {
-    const out = await this.ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: device }),
-      { subject: `volume ${volumeId} to instance ${instanceId} as ${device}` });
+  /** The EBS card for a new attachment on a multi-card instance, held until the attach ends; undefined on one card. */
+  private async reserveCard(instance: Instance): Promise<number | undefined> {
+    const count = await this.cards.cardCount(instance.instanceType);
+    const inFlight = this.cardsInFlight.get(instance.instanceId) ?? [];
+    const card = chooseEbsCard(count, [...instance.ebsCardIndexes, ...inFlight]);
+    if (card !== undefined) this.cardsInFlight.set(instance.instanceId, [...inFlight, card]);
+    return card;
+  }
+
+  private releaseCard(instanceId: string, card: number): void {
+    const inFlight = [...(this.cardsInFlight.get(instanceId) ?? [])];
+    inFlight.splice(inFlight.indexOf(card), 1);
+    if (inFlight.length > 0) this.cardsInFlight.set(instanceId, inFlight);
+    else this.cardsInFlight.delete(instanceId);
+  }
+
+  private async attachAs(volumeId: string, instanceId: string, device: string, card: number | undefined): Promise<string> {
+    const out = await this.ec2.send(new AttachVolumeCommand({
+      VolumeId: volumeId, InstanceId: instanceId, Device: device, ...(card !== undefined ? { EbsCardIndex: card } : {}),
+    }), { subject: `volume ${volumeId} to instance ${instanceId} as ${device}${card !== undefined ? ` on EBS card ${card}` : ''}` });
     if (out.State === 'attached') return out.Device ?? device;
     return this.waitAttached(volumeId, instanceId);
   }
 
   private async waitAttached(volumeId: string, instanceId: string): Promise<string> {
+    // EC2 reports when the attach began; without that, from when this wait first saw it.
+    const waitStarted = Date.now();
+    let stuck: Attachment | undefined;
     const disk = await pollUntil<Disk | undefined>({
       what: `volume ${volumeId} to attach to instance ${instanceId}`,
       probe: () => this.lookups.disk(volumeId),
       isDone: (d) => {
         if (!d) throw new CloudError('VolumeNotFound', `volume ${volumeId} disappeared while attaching to instance ${instanceId}`);
-        return attachmentOn(d, instanceId)?.state === 'attached';
+        const attachment = attachmentOn(d, instanceId);
+        if (attachment?.state === 'attaching' && Date.now() - (attachment.attachTime?.getTime() ?? waitStarted) > this.stuckAttachingMs) {
+          stuck = attachment;
+          return true;
+        }
+        return attachment?.state === 'attached';
       },
       describe: describeAttachment(instanceId),
     }, this.wait);
+    if (stuck) return this.abandonStuck(volumeId, instanceId, stuck);
     return attachmentOn(disk, instanceId)?.device ?? '';
+  }
+
+  /** Detaches an attachment stuck in "attaching" and fails the attach, retryably; the next try starts afresh. */
+  private async abandonStuck(volumeId: string, instanceId: string, stuck: Attachment): Promise<never> {
+    const seconds = Math.round(this.stuckAttachingMs / 1000);
+    this.log.warn({ volumeId, instanceId, device: stuck.device, attachTime: stuck.attachTime }, `attachment stuck in "attaching" for more than ${seconds} s; detaching it`);
+    let outcome = 'it was detached';
+    try {
+      await this.ec2.send(new DetachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId }), { subject: `volume ${volumeId} from instance ${instanceId}` });
+    } catch (err) {
+      outcome = `detaching it failed too (${err instanceof Error ? err.message : String(err)})`;
+    }
+    // The name may be what EC2 could not use: the next try picks another first.
+    this.devices.markFailed(instanceId, stuck.device);
+    throw new CloudError('AttachmentStuck',
+      `volume ${volumeId} was stuck attaching to instance ${instanceId} as ${stuck.device} for more than ${seconds} s; ${outcome}, and the attach is retried`);
   }
 
   /** EC2 said VolumeInUse: attached here already (a concurrent attach won) or elsewhere. */

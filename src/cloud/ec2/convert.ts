@@ -30,7 +30,11 @@ export const recordToTags = (tags: Readonly<Record<string, string>>): Tag[] =>
 export function toDisk(volume: SdkVolume): Disk {
   const attachments: Attachment[] = (volume.Attachments ?? [])
     .filter((a) => a.InstanceId !== undefined)
-    .map((a) => ({ instanceId: a.InstanceId ?? '', device: a.Device ?? '', state: oneOf(ATTACHMENT_STATES, a.State, 'attached') }));
+    .map((a) => ({
+      instanceId: a.InstanceId ?? '', device: a.Device ?? '', state: oneOf(ATTACHMENT_STATES, a.State, 'attached'),
+      ...(a.AttachTime !== undefined ? { attachTime: a.AttachTime } : {}),
+      ...(a.EbsCardIndex !== undefined ? { ebsCardIndex: a.EbsCardIndex } : {}),
+    }));
   return {
     volumeId: volume.VolumeId ?? '',
     capacityGiB: volume.Size ?? 0,
@@ -43,6 +47,7 @@ export function toDisk(volume: SdkVolume): Disk {
     encrypted: volume.Encrypted ?? false,
     ...(nonEmpty(volume.KmsKeyId) ? { kmsKeyId: volume.KmsKeyId } : {}),
     ...(nonEmpty(volume.SnapshotId) ? { snapshotId: volume.SnapshotId } : {}),
+    ...(nonEmpty(volume.SourceVolumeId) ? { sourceVolumeId: volume.SourceVolumeId } : {}),
     multiAttachEnabled: volume.MultiAttachEnabled ?? false,
     attachments,
     tags: tagsToRecord(volume.Tags),
@@ -56,6 +61,7 @@ export function toInstance(instance: SdkInstance): Instance {
     availabilityZone: instance.Placement?.AvailabilityZone ?? '',
     state: instance.State?.Name ?? 'unknown',
     deviceNames: (instance.BlockDeviceMappings ?? []).map((m) => m.DeviceName).filter((d): d is string => d !== undefined && d !== ''),
+    ebsCardIndexes: (instance.BlockDeviceMappings ?? []).map((m) => m.Ebs?.EbsCardIndex).filter((c): c is number => c !== undefined),
   };
 }
 

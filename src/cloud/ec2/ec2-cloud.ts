@@ -10,10 +10,12 @@ import type {
 import type { Ec2Api } from './api.js';
 import { AttachmentOps } from './attachments.js';
 import { Ec2Caller } from './caller.js';
+import { ClientTokens } from './client-tokens.js';
 import { recordToTags, toVolumeModification } from './convert.js';
 import { DeviceNameAllocator } from './device-names.js';
+import { EbsCardCounts } from './ebs-cards.js';
 import { Ec2Lookups } from './lookups.js';
-import { findMissingPermissions } from './permissions.js';
+import { findDriverVolume, findMissingPermissions } from './permissions.js';
 import { DEFAULT_WAIT_POLICY, type WaitPolicy } from './poll.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { SnapshotFeatures } from './snapshot-features.js';
@@ -27,6 +29,8 @@ export interface Ec2Tuning {
   readonly coalesceMaxBatch: number;
   readonly retry: RetryPolicy;
   readonly wait: WaitPolicy;
+  /** How long an attachment may stay "attaching" before it is detached and the attach retried. */
+  readonly stuckAttachingMs?: number;
 }
 
 export const DEFAULT_TUNING: Ec2Tuning = {
@@ -48,8 +52,9 @@ export class Ec2Cloud implements Cloud {
   constructor(api: Ec2Api, private readonly metrics: Metrics, private readonly log: Logger, tuning: Ec2Tuning = DEFAULT_TUNING) {
     this.ec2 = new Ec2Caller(api, metrics, log, tuning.retry);
     this.lookups = new Ec2Lookups(this.ec2, log, { windowMs: tuning.coalesceWindowMs, maxBatch: tuning.coalesceMaxBatch });
-    this.volumes = new VolumeOps(this.ec2, this.lookups, tuning.wait, log);
-    this.attachments = new AttachmentOps(this.ec2, this.lookups, new DeviceNameAllocator(), tuning.wait, log);
+    this.volumes = new VolumeOps(this.ec2, this.lookups, new ClientTokens(), tuning.wait, log);
+    this.attachments = new AttachmentOps(this.ec2, this.lookups, new DeviceNameAllocator(), new EbsCardCounts(this.ec2, log), tuning.wait, log,
+      tuning.stuckAttachingMs);
     this.snapshots = new SnapshotOps(this.ec2);
     this.snapshotFeatures = new SnapshotFeatures(this.ec2);
   }
@@ -93,8 +98,13 @@ export class Ec2Cloud implements Cloud {
   }
 
   async missingPermissions(): Promise<readonly string[]> {
-    const zone = await this.availabilityZones().then((zones) => zones[0]?.name, () => undefined);
-    const missing = await findMissingPermissions(this.ec2, zone, this.log);
+    const [zone, driverVolumeId] = await Promise.all([
+      this.availabilityZones().then((zones) => zones[0]?.name, () => undefined),
+      findDriverVolume(this.ec2),
+    ]);
+    const missing = await findMissingPermissions(this.ec2, {
+      ...(zone !== undefined ? { zone } : {}), ...(driverVolumeId !== undefined ? { driverVolumeId } : {}),
+    }, this.log);
     this.metrics.setMissingPermissions(missing);
     return missing;
   }

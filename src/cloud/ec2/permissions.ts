@@ -12,10 +12,13 @@
 // on the driver's snapshots). So the create probes send the same tags as the real calls,
 // and a refusal of a probe against a resource that does not exist proves nothing: those
 // actions are reported as unverifiable, never as missing (a false "missing" would make
-// Probe not-ready and have the liveness probe restart a healthy controller).
+// Probe not-ready and have the liveness probe restart a healthy controller). CopyVolumes
+// is allowed only from a source carrying the driver's tag: its probe copies one of the
+// driver's own volumes when there is one (then a refusal is a verdict), else a
+// nonexistent one (then it is unverifiable like the others).
 import {
-  AttachVolumeCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteTagsCommand,
-  DeleteVolumeCommand, DescribeAvailabilityZonesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand,
+  AttachVolumeCommand, CopyVolumesCommand, CreateSnapshotCommand, CreateTagsCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteTagsCommand,
+  DeleteVolumeCommand, DescribeAvailabilityZonesCommand, DescribeInstancesCommand, DescribeInstanceTypesCommand, DescribeSnapshotsCommand,
   DescribeVolumeStatusCommand, DescribeVolumesCommand, DescribeVolumesModificationsCommand, DetachVolumeCommand,
   EnableFastSnapshotRestoresCommand, LockSnapshotCommand, ModifyVolumeCommand,
 } from '@aws-sdk/client-ec2';
@@ -52,11 +55,22 @@ export function verdictOf(err: unknown): ProbeVerdict {
 
 type Probe = (ec2: Ec2Caller) => Promise<unknown>;
 
-function probesFor(zone: string | undefined): Readonly<Record<string, Probe>> {
+/** What the probes may aim at: a zone of the region, and one of the driver's volumes. */
+export interface ProbeTargets {
+  readonly zone?: string;
+  readonly driverVolumeId?: string;
+}
+
+function probesFor({ zone, driverVolumeId }: ProbeTargets): Readonly<Record<string, Probe>> {
   const DryRun = true;
   const probes: Record<string, Probe> = {
+    CopyVolumes: (ec2) => ec2.send(new CopyVolumesCommand({
+      DryRun, SourceVolumeId: driverVolumeId ?? NO_VOLUME, VolumeType: 'gp3', TagSpecifications: requestTags('volume', TAG_VOLUME_NAME),
+    })),
     DescribeVolumes: (ec2) => ec2.send(new DescribeVolumesCommand({ DryRun, MaxResults: 5 })),
     DescribeInstances: (ec2) => ec2.send(new DescribeInstancesCommand({ DryRun, MaxResults: 5 })),
+    // One named type: an emulator that ignores DryRun and MaxResults would list every type (megabytes).
+    DescribeInstanceTypes: (ec2) => ec2.send(new DescribeInstanceTypesCommand({ DryRun, InstanceTypes: ['m5.large'] })),
     DescribeAvailabilityZones: (ec2) => ec2.send(new DescribeAvailabilityZonesCommand({ DryRun })),
     DescribeSnapshots: (ec2) => ec2.send(new DescribeSnapshotsCommand({ DryRun, OwnerIds: ['self'], MaxResults: 5 })),
     DescribeVolumesModifications: (ec2) => ec2.send(new DescribeVolumesModificationsCommand({ DryRun, MaxResults: 5 })),
@@ -87,8 +101,8 @@ function probesFor(zone: string | undefined): Readonly<Record<string, Probe>> {
  * The actions the driver needs that the credentials may not call, sorted. Throws when no
  * probe got a verdict at all (no region, bad credentials, EC2 unreachable): that is no pass.
  */
-export async function findMissingPermissions(ec2: Ec2Caller, zone: string | undefined, log: Logger): Promise<string[]> {
-  const results = await Promise.all(Object.entries(probesFor(zone)).map(async ([action, probe]) => {
+export async function findMissingPermissions(ec2: Ec2Caller, targets: ProbeTargets, log: Logger): Promise<string[]> {
+  const results = await Promise.all(Object.entries(probesFor(targets)).map(async ([action, probe]) => {
     let verdict: ProbeVerdict;
     let error: unknown;
     try {
@@ -106,9 +120,22 @@ export async function findMissingPermissions(ec2: Ec2Caller, zone: string | unde
     throw new Error(`no EC2 permission probe got an answer (${results[0]?.action ?? 'none'}: ${first instanceof Error ? first.message : String(first)})`);
   }
   const refused = results.filter((r) => r.verdict === 'missing').map((r) => r.action).sort();
-  const unverifiable = refused.filter((a) => RESOURCE_CONDITIONED.has(a));
+  const conditioned = (action: string): boolean =>
+    RESOURCE_CONDITIONED.has(action) || (action === 'CopyVolumes' && targets.driverVolumeId === undefined);
+  const unverifiable = refused.filter(conditioned);
   if (unverifiable.length > 0) {
     log.info({ actions: unverifiable }, 'DryRun was refused for these actions on a nonexistent resource; a tag-conditioned IAM policy refuses that too, so they are not reported as missing');
   }
-  return refused.filter((a) => !RESOURCE_CONDITIONED.has(a));
+  return refused.filter((a) => !conditioned(a));
+}
+
+/** One of the driver's volumes, for the CopyVolumes probe; undefined when there is none or the lookup fails. */
+export async function findDriverVolume(ec2: Ec2Caller): Promise<string | undefined> {
+  try {
+    const out = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: `tag:${TAG_DRIVER_MANAGED}`, Values: ['true'] }], MaxResults: 5 }),
+      { subject: 'a volume of the driver for the permission check' });
+    return out.Volumes?.find((v) => v.VolumeId && v.State !== 'deleting' && v.State !== 'deleted')?.VolumeId;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,33 +1,35 @@
-// Volume lifecycle: create (idempotent by name, never leaking a volume that failed), delete,
-// modify (waiting until EC2 applies the change), and the driver's own paginated listing.
-import { createHash } from 'node:crypto';
+// Volume lifecycle: create or copy (idempotent by name, never leaking a volume that failed),
+// delete, modify (waiting until EC2 applies the change), and the driver's own paginated listing.
 import {
-  CreateVolumeCommand, DeleteVolumeCommand, DescribeVolumesCommand, ModifyVolumeCommand,
-  type CreateVolumeCommandInput, type ModifyVolumeCommandInput, type VolumeModification,
+  CopyVolumesCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeVolumesCommand, ModifyVolumeCommand,
+  type CopyVolumesCommandInput, type CreateVolumeCommandInput, type ModifyVolumeCommandInput, type Volume,
+  type VolumeModification,
 } from '@aws-sdk/client-ec2';
 import type { Logger } from '../../logger.js';
 import { TAG_DRIVER_MANAGED } from '../../tags.js';
 import { CloudError, isCloudError } from '../errors.js';
 import type { Disk, DiskOptions, ModifyDiskOptions, Page } from '../types.js';
 import type { Ec2Caller } from './caller.js';
+import type { ClientTokens } from './client-tokens.js';
 import { recordToTags, toDisk } from './convert.js';
 import { isVolumeId } from './ids.js';
 import type { Ec2Lookups } from './lookups.js';
 import { pageOf } from './pagination.js';
 import { pollUntil, type WaitPolicy } from './poll.js';
 
-/** EC2 keeps a ClientToken for hours; sha256 of the CO name fits its 64-character limit. */
-export const clientTokenFor = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 64);
-
 const LIST_PAGE_SIZE = 500;
 
 const volumeNotFound = (volumeId: string): CloudError =>
   new CloudError('VolumeNotFound', `volume ${volumeId} does not exist in this region`);
 
-function createVolumeInput(options: DiskOptions): CreateVolumeCommandInput {
+const tagSpecifications = (options: DiskOptions) => {
   const tags = recordToTags(options.tags);
+  return tags.length > 0 ? { TagSpecifications: [{ ResourceType: 'volume' as const, Tags: tags }] } : {};
+};
+
+function createVolumeInput(options: DiskOptions, token: string): CreateVolumeCommandInput {
   return {
-    ClientToken: clientTokenFor(options.name),
+    ClientToken: token,
     AvailabilityZone: options.availabilityZone,
     Size: options.capacityGiB,
     VolumeType: options.volumeType,
@@ -40,7 +42,27 @@ function createVolumeInput(options: DiskOptions): CreateVolumeCommandInput {
     ...(options.snapshotId !== undefined ? { SnapshotId: options.snapshotId } : {}),
     ...(options.outpostArn !== undefined ? { OutpostArn: options.outpostArn } : {}),
     ...(options.volumeInitializationRate !== undefined ? { VolumeInitializationRate: options.volumeInitializationRate } : {}),
-    ...(tags.length > 0 ? { TagSpecifications: [{ ResourceType: 'volume', Tags: tags }] } : {}),
+    ...tagSpecifications(options),
+  };
+}
+
+/**
+ * CopyVolumes makes the copy in the source's zone (and Outpost), so no placement is sent.
+ * A copy of an encrypted volume is always encrypted; the key is the one asked for, which the
+ * controller sets to the source's when the StorageClass names none.
+ */
+function copyVolumesInput(options: DiskOptions, sourceVolumeId: string, token: string): CopyVolumesCommandInput {
+  return {
+    SourceVolumeId: sourceVolumeId,
+    ClientToken: token,
+    Size: options.capacityGiB,
+    VolumeType: options.volumeType,
+    MultiAttachEnabled: options.multiAttach,
+    ...(options.encrypted || options.kmsKeyId !== undefined ? { Encrypted: true } : {}),
+    ...(options.iops !== undefined ? { Iops: options.iops } : {}),
+    ...(options.throughput !== undefined ? { Throughput: options.throughput } : {}),
+    ...(options.kmsKeyId !== undefined ? { KmsKeyId: options.kmsKeyId } : {}),
+    ...tagSpecifications(options),
   };
 }
 
@@ -49,19 +71,79 @@ const describeDisk = (disk: Disk | undefined): string => (disk ? `state ${disk.s
 /** Modification states in which the new size/performance is in effect. */
 const APPLIED = new Set(['optimizing', 'completed']);
 
+const isGone = (disk: Disk | undefined): boolean => disk === undefined || disk.state === 'deleting' || disk.state === 'deleted';
+
+/**
+ * An answer about a volume made this long ago is EC2 replaying what an earlier call with the
+ * same token made (a fresh volume's CreateTime is the moment of the call).
+ */
+const REPLAY_AGE_MS = 10 * 60_000;
+
+/** The current token of a name can no longer make a volume: its volume is dead, or it was used with other parameters. */
+class UsedUpToken extends Error {
+  constructor(readonly reason: CloudError) {
+    super(reason.message);
+  }
+}
+
+const deadVolume = (volumeId: string, name: string, state: string): CloudError =>
+  new CloudError('Unknown', `EC2 answered for volume name "${name}" with volume ${volumeId}, which is ${state}: an earlier volume of this name that is gone`);
+
 export class VolumeOps {
   constructor(
     private readonly ec2: Ec2Caller,
     private readonly lookups: Ec2Lookups,
+    private readonly tokens: ClientTokens,
     private readonly wait: WaitPolicy,
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Creates the volume (CopyVolumes when options.sourceVolumeId is set) and waits until it is
+   * available. When the name's token turns out used up, one more try goes with a new token.
+   */
   async create(options: DiskOptions): Promise<Disk> {
-    const created = await this.ec2.send(new CreateVolumeCommand(createVolumeInput(options)), { subject: `volume named "${options.name}"` });
-    const disk = toDisk(created);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.createWithToken(options);
+      } catch (err) {
+        if (!(err instanceof UsedUpToken)) throw err;
+        this.tokens.rotate(options.name);
+        if (attempt >= 2) throw err.reason;
+        this.log.info({ name: options.name, reason: err.reason.message }, 'the client token of this volume name is used up; trying again with a new one');
+      }
+    }
+  }
+
+  private async createWithToken(options: DiskOptions): Promise<Disk> {
+    let answer: Volume;
+    try {
+      answer = await this.send(options, this.tokens.tokenFor(options.name));
+    } catch (err) {
+      if (isCloudError(err, 'IdempotentParameterMismatch')) throw new UsedUpToken(err);
+      throw err;
+    }
+    const disk = toDisk(answer);
     if (disk.state === 'available') return disk;
+    if (isGone(disk)) throw new UsedUpToken(deadVolume(disk.volumeId, options.name, disk.state));
+    if (answer.CreateTime !== undefined && Date.now() - answer.CreateTime.getTime() > REPLAY_AGE_MS) {
+      // A replay about a volume deleted long ago may name one EC2 no longer lists at all.
+      const now = await this.lookups.disk(disk.volumeId);
+      if (isGone(now)) throw new UsedUpToken(deadVolume(disk.volumeId, options.name, now?.state ?? 'no longer listed'));
+    }
     return this.waitAvailable(disk.volumeId, options.name);
+  }
+
+  private async send(options: DiskOptions, token: string): Promise<Volume> {
+    const source = options.sourceVolumeId;
+    if (source === undefined) {
+      return this.ec2.send(new CreateVolumeCommand(createVolumeInput(options, token)), { subject: `volume named "${options.name}"` });
+    }
+    const out = await this.ec2.send(new CopyVolumesCommand(copyVolumesInput(options, source, token)),
+      { subject: `volume ${source} into a copy named "${options.name}"` });
+    const copy = out.Volumes?.[0];
+    if (!copy?.VolumeId) throw new CloudError('Unknown', `EC2 CopyVolumes of volume ${source} answered without the copy it made`);
+    return copy;
   }
 
   /** Deletes a volume; false when it did not exist. */
@@ -133,22 +215,25 @@ export class VolumeOps {
       },
       describe: describeDisk,
     }, this.wait);
-    if (failed) throw await this.discardFailed(failed, name);
+    if (failed?.state === 'error') {
+      // EC2 keeps answering the token with this dead volume: the next try needs another.
+      this.tokens.rotate(name);
+      throw await this.discardFailed(failed, name);
+    }
+    if (failed) throw new UsedUpToken(deadVolume(failed.volumeId, name, failed.state));
     if (!disk) throw volumeNotFound(volumeId);
     return disk;
   }
 
   /** A volume that ended in 'error' is deleted so that it never leaks; the caller gets why. */
   private async discardFailed(disk: Disk, name: string): Promise<CloudError> {
-    let cleanup = 'EC2 is removing it';
-    if (disk.state === 'error') {
-      try {
-        await this.delete(disk.volumeId);
-        cleanup = 'it was deleted';
-      } catch (err) {
-        this.log.error({ volumeId: disk.volumeId, err }, 'could not delete a volume that failed to create');
-        cleanup = `deleting it failed too (${err instanceof Error ? err.message : String(err)}); delete it by hand`;
-      }
+    let cleanup: string;
+    try {
+      await this.delete(disk.volumeId);
+      cleanup = 'it was deleted';
+    } catch (err) {
+      this.log.error({ volumeId: disk.volumeId, err }, 'could not delete a volume that failed to create');
+      cleanup = `deleting it failed too (${err instanceof Error ? err.message : String(err)}); delete it by hand`;
     }
     return new CloudError('Unknown',
       `volume ${disk.volumeId} (name "${name}") ended in state "${disk.state}" instead of "available" ` +

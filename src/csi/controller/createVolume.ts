@@ -41,6 +41,17 @@ function checkMultiAttach(type: VolumeType, caps: CapabilitySummary): void {
   }
 }
 
+/**
+ * Encryption as EC2 rules it: a copy of an encrypted volume is encrypted, with the key the
+ * StorageClass names or else the source's own (named explicitly, so that EC2 does not pick
+ * the account's default key and a repeat can compare keys).
+ */
+function encryptionOf(params: StorageClassParams, sourceVolume: Disk | undefined): Pick<DiskOptions, 'encrypted' | 'kmsKeyId'> {
+  const inherited = sourceVolume?.encrypted === true;
+  const kmsKeyId = params.kmsKeyId ?? (inherited ? sourceVolume.kmsKeyId : undefined);
+  return { encrypted: params.encrypted || inherited, ...(kmsKeyId !== undefined ? { kmsKeyId } : {}) };
+}
+
 /** Caches the region's zones for the length of one request. */
 function zonesOnce(deps: ControllerDeps): ZoneSource {
   let zones: ReturnType<ZoneSource> | undefined;
@@ -57,7 +68,7 @@ export async function createVolume(deps: ControllerDeps, req: CreateVolumeReques
 
   const source = await resolveContentSource(deps.cloud, req.volumeContentSource);
   const limits = VOLUME_TYPE_LIMITS[params.volumeType];
-  const sizeGiB = chooseSizeGiB(req.capacityRange, { ...limits, what: `type ${params.volumeType}` }, source.minSizeGiB);
+  const sizeGiB = chooseSizeGiB(req.capacityRange, { ...limits, what: `type ${params.volumeType}` }, source.minSize);
   const performance = resolvePerformance(params, sizeGiB);
   const zones = zonesOnce(deps);
   const placement = await choosePlacement(req.accessibilityRequirements, zones, name, source.zone);
@@ -67,10 +78,12 @@ export async function createVolume(deps: ControllerDeps, req: CreateVolumeReques
     capacityGiB: sizeGiB,
     volumeType: params.volumeType,
     ...performance,
-    encrypted: params.encrypted,
-    ...(params.kmsKeyId !== undefined ? { kmsKeyId: params.kmsKeyId } : {}),
+    ...encryptionOf(params, source.volume),
     ...placement,
+    // A copy stays on its source's Outpost, as it stays in its zone.
+    ...(source.volume?.outpostArn !== undefined ? { outpostArn: source.volume.outpostArn } : {}),
     ...(source.snapshotId !== undefined ? { snapshotId: source.snapshotId } : {}),
+    ...(source.volume !== undefined ? { sourceVolumeId: source.volume.volumeId } : {}),
     multiAttach: caps.multiAttach,
     // EC2 accepts an initialization rate only with a snapshot; one StorageClass serves
     // both fresh and restored claims, so the rate applies to restores alone.

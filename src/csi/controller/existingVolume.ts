@@ -45,6 +45,9 @@ export function differences(disk: Disk, want: RequestedVolume): string[] {
   if ((disk.snapshotId || undefined) !== plan.snapshotId) {
     out.push(`source snapshot is ${disk.snapshotId || 'none'}, requested ${plan.snapshotId ?? 'none'}`);
   }
+  if ((disk.sourceVolumeId || undefined) !== plan.sourceVolumeId) {
+    out.push(`source volume is ${disk.sourceVolumeId || 'none'}, requested ${plan.sourceVolumeId ?? 'none'}`);
+  }
   return out;
 }
 

@@ -15,7 +15,7 @@ type RpcType = NonNullable<NonNullable<ControllerServiceCapability['rpc']>['type
 // GET_SNAPSHOT is served (GetSnapshot works) but not advertised: csi-sanity v5.4.0, the
 // conformance suite the ecosystem runs, fails on capabilities it does not know yet.
 const CAPABILITIES: readonly RpcType[] = [
-  'CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES',
+  'CREATE_DELETE_VOLUME', 'CLONE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'LIST_VOLUMES_PUBLISHED_NODES',
   'GET_VOLUME', 'CREATE_DELETE_SNAPSHOT', 'LIST_SNAPSHOTS', 'SINGLE_NODE_MULTI_WRITER', 'EXPAND_VOLUME', 'MODIFY_VOLUME',
 ];
 

@@ -2,8 +2,8 @@
 // instance and detach it again. The publish context carries the device name EC2 was given.
 // The volume is looked up first: a repeat (the attacher re-syncing) is then answered from
 // that one Describe, and a conflict is refused before any mutating call. A volume restored
-// with blockAttachUntilInitialized is not attached while it still initializes from its
-// snapshot, so the workload does not start on a volume whose first reads are slow.
+// (or copied) with blockAttachUntilInitialized is not attached while it still initializes
+// from its source, so the workload does not start on a volume whose first reads are slow.
 import { isCloudError } from '../../cloud/errors.js';
 import type { Cloud, Disk, VolumeInitialization } from '../../cloud/types.js';
 import { CsiError, invalidArgument, notFound } from '../../errors.js';
@@ -39,13 +39,15 @@ function describeProgress(init: VolumeInitialization): string {
 
 /** Refuses, retryably, to attach a volume that must first finish initializing. */
 async function checkInitialized(cloud: Cloud, disk: Disk, volumeContext: Readonly<Record<string, string>>): Promise<void> {
-  // Only a volume restored from a snapshot initializes.
-  if (disk.snapshotId === undefined || !holdsAttachUntilInitialized(volumeContext)) return;
+  // Only a volume restored from a snapshot, or copied from another volume, initializes.
+  const source = disk.snapshotId !== undefined ? `snapshot ${disk.snapshotId}`
+    : disk.sourceVolumeId !== undefined ? `volume ${disk.sourceVolumeId}` : undefined;
+  if (source === undefined || !holdsAttachUntilInitialized(volumeContext)) return;
   const init = await cloud.getVolumeInitialization(disk.volumeId);
   // Unknown to EC2 now: attachDisk reports the missing volume.
   if (init === undefined || init.initialized) return;
   throw new CsiError('UNAVAILABLE',
-    `volume ${disk.volumeId} is still initializing from snapshot ${disk.snapshotId}${describeProgress(init)}; its StorageClass sets `
+    `volume ${disk.volumeId} is still initializing from ${source}${describeProgress(init)}; its StorageClass sets `
     + 'blockAttachUntilInitialized, so it is attached only once initialization completes (the attach is retried until then)');
 }
 

@@ -5,13 +5,19 @@ import type { VolumeCondition } from '../../generated/csi/v1/VolumeCondition.js'
 import { GiB } from '../params/capacity.js';
 import { accessibleTopology } from '../params/topology.js';
 
+function contentSourceOf(disk: Disk): Volume['contentSource'] {
+  if (disk.snapshotId) return { snapshot: { snapshotId: disk.snapshotId } };
+  if (disk.sourceVolumeId) return { volume: { volumeId: disk.sourceVolumeId } };
+  return null;
+}
+
 export function toCsiVolume(disk: Disk, volumeContext: Readonly<Record<string, string>> = {}): Volume {
   return {
     volumeId: disk.volumeId,
     capacityBytes: disk.capacityGiB * GiB,
     volumeContext: { ...volumeContext },
     accessibleTopology: accessibleTopology(disk),
-    contentSource: disk.snapshotId ? { snapshot: { snapshotId: disk.snapshotId } } : null,
+    contentSource: contentSourceOf(disk),
   };
 }
 

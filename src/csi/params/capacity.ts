@@ -52,12 +52,20 @@ export function gibRange(range: CapacityRangeInput | null | undefined): GiBRange
 
 const describe = (r: GiBRange): string => `${r.minGiB ?? 0}–${r.maxGiB === undefined ? '∞' : r.maxGiB} GiB`;
 
+/** A content source's size, below which the new volume cannot go. */
+export interface SourceSize {
+  readonly sizeGiB: number;
+  /** Names the source in messages, e.g. "the source snapshot snap-1". */
+  readonly what: string;
+}
+
 /**
  * Picks the size for a new volume: the smallest whole GiB ≥ required, or the default
  * when no size is required, never above the limit, and within `bounds`.
- * `atLeastGiB` raises the floor (a snapshot's size for a restore).
+ * `source` raises the floor (a snapshot's size for a restore, a volume's for a copy).
  */
-export function chooseSizeGiB(range: CapacityRangeInput | null | undefined, bounds: SizeBounds, atLeastGiB = 0): number {
+export function chooseSizeGiB(range: CapacityRangeInput | null | undefined, bounds: SizeBounds, source?: SourceSize): number {
+  const atLeastGiB = source?.sizeGiB ?? 0;
   const r = gibRange(range);
   if (r.maxGiB !== undefined && r.minGiB !== undefined && r.minGiB > r.maxGiB) {
     throw new CsiError('OUT_OF_RANGE', `no whole GiB size lies in the requested capacity range (${describe(r)} after rounding); EBS sizes are whole GiB`);
@@ -66,7 +74,7 @@ export function chooseSizeGiB(range: CapacityRangeInput | null | undefined, boun
   if (r.minGiB === undefined && r.maxGiB !== undefined) size = Math.min(size, r.maxGiB);
   if (size < atLeastGiB) {
     if (r.minGiB !== undefined || (r.maxGiB !== undefined && r.maxGiB < atLeastGiB)) {
-      throw new CsiError('OUT_OF_RANGE', `the requested capacity (${describe(r)}) is smaller than the source snapshot (${atLeastGiB} GiB)`);
+      throw new CsiError('OUT_OF_RANGE', `the requested capacity (${describe(r)}) is smaller than ${source?.what ?? 'the source'} (${atLeastGiB} GiB)`);
     }
     size = atLeastGiB;
   }

@@ -7,8 +7,10 @@ import { status } from '@grpc/grpc-js';
 import { expectStatus } from '../../support/csi-client.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 
 const GiB = 1024 ** 3;
+const BAD_NAME = unique('pvc-bad');
 const mountCap = { mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' as const } };
 
 describe('controller bad input against moto', () => {
@@ -25,7 +27,7 @@ describe('controller bad input against moto', () => {
   });
 
   const create = (overrides: Record<string, unknown>) =>
-    driver.controller.CreateVolume({ name: 'pvc-bad', capacityRange: { requiredBytes: GiB }, volumeCapabilities: [mountCap], ...overrides });
+    driver.controller.CreateVolume({ name: BAD_NAME, capacityRange: { requiredBytes: GiB }, volumeCapabilities: [mountCap], ...overrides });
 
   it('refuses missing and over-long names and missing capabilities', async () => {
     await expectStatus(create({ name: '' }), status.INVALID_ARGUMENT, /^name is required$/);
@@ -76,7 +78,7 @@ describe('controller bad input against moto', () => {
   });
 
   it('made no volume for any of the bad requests', async () => {
-    const named = await moto.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'tag:CSIVolumeName', Values: ['pvc-bad'] }] }));
+    const named = await moto.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'tag:CSIVolumeName', Values: [BAD_NAME] }] }));
     assert.equal(named.Volumes?.length ?? 0, 0);
   });
 

@@ -7,6 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { expectStatus } from '../../support/csi-client.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 
 const GiB = 1024 ** 3;
 const ZONE_KEY = 'topology.kubernetes.io/zone';
@@ -23,7 +24,7 @@ describe('controller publish against moto', () => {
     ((await moto.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes?.[0]?.Attachments ?? [])
       .map((a) => ({ instanceId: a.InstanceId, device: a.Device, state: a.State }));
   const createVolume = async (name: string, zone = 'us-east-1a'): Promise<string> =>
-    (await driver.controller.CreateVolume({ name, capacityRange: { requiredBytes: GiB }, volumeCapabilities: [mountCap], accessibilityRequirements: inZone(zone) })).volume?.volumeId ?? '';
+    (await driver.controller.CreateVolume({ name: unique(name), capacityRange: { requiredBytes: GiB }, volumeCapabilities: [mountCap], accessibilityRequirements: inZone(zone) })).volume?.volumeId ?? '';
 
   before(async () => {
     moto = await startMoto();
@@ -93,7 +94,7 @@ describe('controller publish against moto', () => {
   it('attaches an io2 Multi-Attach block volume to two nodes', async () => {
     const multi = { block: {}, accessMode: { mode: 'MULTI_NODE_MULTI_WRITER' as const } };
     const res = await driver.controller.CreateVolume({
-      name: 'pvc-multi', capacityRange: { requiredBytes: 4 * GiB }, volumeCapabilities: [multi],
+      name: unique('pvc-multi'), capacityRange: { requiredBytes: 4 * GiB }, volumeCapabilities: [multi],
       parameters: { type: 'io2', iops: '1000' }, accessibilityRequirements: inZone('us-east-1a'),
     });
     const volumeId = res.volume?.volumeId ?? '';

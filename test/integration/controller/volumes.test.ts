@@ -7,6 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { expectStatus } from '../../support/csi-client.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 
 const GiB = 1024 ** 3;
 const ZONE_KEY = 'topology.kubernetes.io/zone';
@@ -46,7 +47,7 @@ describe('controller volumes against moto', () => {
   ];
   for (const [type, parameters, sizeGiB] of cases) {
     it(`creates a ${type} volume with the requested size, zone and tags`, async () => {
-      const name = `pvc-${type}-itest`;
+      const name = unique(`pvc-${type}-itest`);
       const res = await driver.controller.CreateVolume({
         name, capacityRange: { requiredBytes: sizeGiB * GiB }, volumeCapabilities: [mountCap],
         parameters: { ...parameters, 'csi.storage.k8s.io/pvc/name': 'data', 'csi.storage.k8s.io/pvc/namespace': 'apps', tagSpecification_1: 'owner={{ .PVCNamespace }}' },
@@ -80,27 +81,27 @@ describe('controller volumes against moto', () => {
   }
 
   it('creates an encrypted volume', async () => {
-    const res = await driver.controller.CreateVolume({ name: 'pvc-encrypted', volumeCapabilities: [mountCap], parameters: { encrypted: 'true' }, capacityRange: { requiredBytes: GiB } });
+    const res = await driver.controller.CreateVolume({ name: unique('pvc-encrypted'), volumeCapabilities: [mountCap], parameters: { encrypted: 'true' }, capacityRange: { requiredBytes: GiB } });
     assert.equal((await describeVolume(res.volume?.volumeId ?? ''))?.Encrypted, true);
   });
 
   it('uses 100 GiB when no capacity is asked for', async () => {
-    const res = await driver.controller.CreateVolume({ name: 'pvc-default-size', volumeCapabilities: [mountCap] });
+    const res = await driver.controller.CreateVolume({ name: unique('pvc-default-size'), volumeCapabilities: [mountCap] });
     assert.equal(Number(res.volume?.capacityBytes), 100 * GiB);
     assert.equal((await describeVolume(res.volume?.volumeId ?? ''))?.Size, 100);
   });
 
   it('answers an identical repeat with the same volume and creates nothing more', async () => {
-    const req = { name: 'pvc-repeat', capacityRange: { requiredBytes: 5 * GiB }, volumeCapabilities: [mountCap], accessibilityRequirements: inZone('us-east-1a') };
+    const req = { name: unique('pvc-repeat'), capacityRange: { requiredBytes: 5 * GiB }, volumeCapabilities: [mountCap], accessibilityRequirements: inZone('us-east-1a') };
     const first = await driver.controller.CreateVolume(req);
     const second = await driver.controller.CreateVolume(req);
     assert.equal(second.volume?.volumeId, first.volume?.volumeId);
-    const named = await moto.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'tag:CSIVolumeName', Values: ['pvc-repeat'] }] }));
+    const named = await moto.ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'tag:CSIVolumeName', Values: [req.name] }] }));
     assert.equal(named.Volumes?.length, 1);
   });
 
   it('is ALREADY_EXISTS for a repeat asking for a different volume', async () => {
-    const req = { name: 'pvc-conflict', capacityRange: { requiredBytes: 5 * GiB }, volumeCapabilities: [mountCap], accessibilityRequirements: inZone('us-east-1a') };
+    const req = { name: unique('pvc-conflict'), capacityRange: { requiredBytes: 5 * GiB }, volumeCapabilities: [mountCap], accessibilityRequirements: inZone('us-east-1a') };
     await driver.controller.CreateVolume(req);
     await expectStatus(driver.controller.CreateVolume({ ...req, capacityRange: { requiredBytes: 50 * GiB } }), status.ALREADY_EXISTS, /size is 5 GiB, requested 50/);
     await expectStatus(driver.controller.CreateVolume({ ...req, parameters: { type: 'gp2' } }), status.ALREADY_EXISTS, /type is gp3, requested gp2/);
@@ -108,18 +109,26 @@ describe('controller volumes against moto', () => {
   });
 
   it('lists volumes and gets one, then deletes it; deleting again is OK', async () => {
-    const created = await driver.controller.CreateVolume({ name: 'pvc-listed', capacityRange: { requiredBytes: 2 * GiB }, volumeCapabilities: [mountCap] });
+    const created = await driver.controller.CreateVolume({ name: unique('pvc-listed'), capacityRange: { requiredBytes: 2 * GiB }, volumeCapabilities: [mountCap] });
     const volumeId = created.volume?.volumeId ?? '';
-    const ids: string[] = [];
+    // Pages of 5, or about four pages on a shared emulator (EC2_ENDPOINT) that earlier runs filled.
+    const all = (await driver.controller.ListVolumes({ maxEntries: 0, startingToken: '' })).entries.length;
+    const pageSize = Math.max(5, Math.ceil(all / 4));
+    const entries: Awaited<ReturnType<DriverProcess['controller']['ListVolumes']>>['entries'] = [];
     let token = '';
     do {
-      const page = await driver.controller.ListVolumes({ maxEntries: 5, startingToken: token });
-      ids.push(...page.entries.map((e) => e.volume?.volumeId ?? ''));
-      for (const e of page.entries) assert.deepEqual(e.status?.publishedNodeIds, []);
+      const page = await driver.controller.ListVolumes({ maxEntries: pageSize, startingToken: token });
+      assert.ok(page.entries.length <= pageSize);
+      entries.push(...page.entries);
       token = page.nextToken;
     } while (token !== '');
-    assert.ok(ids.includes(volumeId), `ListVolumes includes ${volumeId}`);
+    const ids = entries.map((e) => e.volume?.volumeId ?? '');
     assert.equal(new Set(ids).size, ids.length, 'no volume listed twice');
+    // Only this test's volume is looked at: on a shared emulator (EC2_ENDPOINT) other tests' and
+    // earlier runs' volumes are listed too, some of them attached.
+    const mine = entries.find((e) => e.volume?.volumeId === volumeId);
+    assert.ok(mine, `ListVolumes includes ${volumeId}`);
+    assert.deepEqual(mine.status?.publishedNodeIds, []);
 
     const got = await driver.controller.ControllerGetVolume({ volumeId });
     assert.equal(got.volume?.volumeId, volumeId);
@@ -138,7 +147,7 @@ describe('controller volumes against moto', () => {
   });
 
   it('validates capabilities of an existing volume', async () => {
-    const created = await driver.controller.CreateVolume({ name: 'pvc-validate', capacityRange: { requiredBytes: GiB }, volumeCapabilities: [mountCap] });
+    const created = await driver.controller.CreateVolume({ name: unique('pvc-validate'), capacityRange: { requiredBytes: GiB }, volumeCapabilities: [mountCap] });
     const volumeId = created.volume?.volumeId ?? '';
     const ok = await driver.controller.ValidateVolumeCapabilities({ volumeId, volumeCapabilities: [mountCap] });
     assert.equal(ok.confirmed?.volumeCapabilities.length, 1);

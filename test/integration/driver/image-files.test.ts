@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { connectCsi } from '../../support/csi-client.js';
 import { imageRuntime } from '../../support/image-runtime.js';
 import { projectRoot, startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 import { waitFor } from '../../support/ports.js';
 
 describe('the image\'s files alone', () => {
@@ -43,7 +44,7 @@ describe('the image\'s files alone', () => {
         return existsSync(socket) && (await csi.identity.Probe({}, 2000)).ready?.value === true;
       }, 30_000);
       const created = await csi.controller.CreateVolume({
-        name: 'image-files', capacityRange: { requiredBytes: 1024 ** 3 }, parameters: { type: 'gp3' },
+        name: unique('image-files'), capacityRange: { requiredBytes: 1024 ** 3 }, parameters: { type: 'gp3' },
         volumeCapabilities: [{ mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' } }],
       });
       const volumeId = created.volume?.volumeId ?? '';

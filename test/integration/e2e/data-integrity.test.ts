@@ -12,6 +12,7 @@ import { runCommand } from '../../../src/node/exec.js';
 import { growableFsType } from '../../../local/demo/host-capabilities.js';
 import { GIB, VolumeWorkflow, type Mounted, type NodeFacts } from '../../../local/demo/volume-workflow.js';
 import { writeDurably } from '../../../local/demo/durable-write.js';
+import { unique } from '../../support/names.js';
 import { IS_ROOT, NOT_ROOT_REASON, loopDevicesUnder, startLocalStack, type LocalStack } from './local-stack.js';
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -50,7 +51,7 @@ describe('data integrity through the driver on emulated EBS volumes', { skip: IS
   });
 
   test('data written before a detach is there after the volume is attached again', async () => {
-    const volume = await flow.createVolume('e2e-detach-attach', node, { sizeGiB: 1 });
+    const volume = await flow.createVolume(unique('e2e-detach-attach'), node, { sizeGiB: 1 });
     const payload = randomBytes(3 * 1024 * 1024);
     let mounted = await flow.mount(volume, await flow.attach(volume, node), 'detach-attach');
     await writeDurably(join(mounted.targetPath, 'payload.bin'), payload);
@@ -70,15 +71,15 @@ describe('data integrity through the driver on emulated EBS volumes', { skip: IS
   });
 
   test('a restored volume holds the data of the snapshot moment, not later writes', async () => {
-    const source = await flow.createVolume('e2e-snapshot-source', node, { sizeGiB: 1 });
+    const source = await flow.createVolume(unique('e2e-snapshot-source'), node, { sizeGiB: 1 });
     const mounted = await flow.mount(source, await flow.attach(source, node), 'snapshot-source');
     const before = randomBytes(1024 * 1024);
     await writeDurably(join(mounted.targetPath, 'data.bin'), before);
-    const snapshotId = await flow.snapshot('e2e-snapshot', source);
+    const snapshotId = await flow.snapshot(unique('e2e-snapshot'), source);
     const later = randomBytes(1024 * 1024);
     await writeDurably(join(mounted.targetPath, 'data.bin'), later);
 
-    const restored = await flow.createVolume('e2e-restored', node, { sizeGiB: 2, fromSnapshot: snapshotId });
+    const restored = await flow.createVolume(unique('e2e-restored'), node, { sizeGiB: 2, fromSnapshot: snapshotId });
     assert.equal(restored.capacityBytes, 2 * GIB);
     const copy = await flow.mount(restored, await flow.attach(restored, node), 'restored');
     assert.equal(sha256(await readFile(join(copy.targetPath, 'data.bin'))), sha256(before), 'the restored file must be the one of the snapshot moment');
@@ -91,7 +92,7 @@ describe('data integrity through the driver on emulated EBS volumes', { skip: IS
     const fsType = await growableFsType();
     const growFlow = new VolumeWorkflow(stack.driver, stack.workDir, fsType);
     try {
-      const volume = await growFlow.createVolume(`e2e-expand-${fsType}`, node, { sizeGiB: 1 });
+      const volume = await growFlow.createVolume(unique(`e2e-expand-${fsType}`), node, { sizeGiB: 1 });
       const mounted: Mounted = await growFlow.mount(volume, await growFlow.attach(volume, node), 'expand');
       const payload = randomBytes(512 * 1024);
       await writeDurably(join(mounted.targetPath, 'keep.bin'), payload);

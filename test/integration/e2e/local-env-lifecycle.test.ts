@@ -3,7 +3,7 @@
 // device, mount or /dev link behind, and the next start must come up cleanly.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,6 +59,12 @@ function pids(environment: Environment): number[] {
     const file = join(environment.stateDir, 'pids', `${name}.pid`);
     return existsSync(file) ? [Number(readFileSync(file, 'utf8').trim())] : [];
   });
+}
+
+/** The program a process runs (its /proc exe link, resolved). */
+function programOf(environment: Environment, name: (typeof PROCESSES)[number]): string {
+  const pid = readFileSync(join(environment.stateDir, 'pids', `${name}.pid`), 'utf8').trim();
+  return realpathSync(`/proc/${pid}/exe`);
 }
 
 function alive(pid: number): boolean {
@@ -130,6 +136,8 @@ describe('scripts/local-env.sh leaves nothing behind', { skip: IS_ROOT ? false :
     const volumeId = await leaveVolumeMounted(environment, 'lifecycle-ctrl-c');
     const started = pids(environment);
     assert.equal(started.length, 4, 'emulator, data plane, IMDS and driver must all be running');
+    // The script runs `node` from PATH: the Node the tests run on (the test runner puts it first), never another one on the machine.
+    for (const name of ['dataplane', 'imds', 'driver'] as const) assert.equal(programOf(environment, name), realpathSync(process.execPath), `${name} runs on the tests' Node`);
     const during = await leftovers(environment, [volumeId], started);
     assert.equal(during.loops.length, 1, 'the mounted volume must have a loop device');
     assert.ok(during.mounts.length >= 2, 'staging and publish mounts must exist');

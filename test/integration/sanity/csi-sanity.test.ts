@@ -2,11 +2,10 @@
 // installed by scripts/install/csi-sanity.sh), against the driver in `all` mode on the
 // local environment (moto + data plane + IMDS), once with mount and once with block
 // volumes. The bar is zero failures, and every skipped spec must be one this file explains
-// by a capability the driver deliberately does not offer.
+// by a capability the driver deliberately does not offer (cloning is offered: its specs run).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { projectRoot } from '../../support/moto.js';
@@ -19,7 +18,6 @@ const GIB = 1024 ** 3;
 /** Skip messages we accept, each with the reason the capability is not offered. */
 const EXPLAINED_SKIPS: readonly { readonly message: RegExp; readonly why: string }[] = [
   { message: /GetCapacity not supported/, why: 'EBS has no storage pool whose free capacity could be reported (no GET_CAPACITY, like the reference)' },
-  { message: /Volume Cloning not supported/, why: 'EC2 cannot copy a volume directly; restore from a snapshot instead (no CLONE_VOLUME)' },
   { message: /ControllerPublishVolume\.readonly field not supported/, why: 'EC2 attaches volumes read-write only; read-only is enforced at mount (no PUBLISH_READONLY)' },
   { message: /GroupControllerService not supported/, why: 'no VolumeGroupSnapshot support (no GROUP_CONTROLLER_SERVICE)' },
   { message: /^pending$/, why: 'marked pending inside csi-sanity itself (ListVolumes pagination race): it never runs for any driver' },
@@ -36,8 +34,9 @@ interface SanityRun {
 async function runSanity(stack: LocalStack, accessType: 'mount' | 'block'): Promise<SanityRun> {
   const dir = join(stack.workDir, `sanity-${accessType}`);
   mkdirSync(dir, { recursive: true });
-  // The report and log outlive the run (the stack's directories do not), for reading after a failure.
-  const reports = join(tmpdir(), 'ebs-csi-sanity', accessType);
+  // The report and log outlive the run (the stack's directories do not), for reading after a failure;
+  // inside the clone, so runs in two clones at once keep their own.
+  const reports = join(projectRoot, '.test-output', 'csi-sanity', accessType);
   rmSync(reports, { recursive: true, force: true });
   mkdirSync(reports, { recursive: true });
   const junit = join(reports, 'junit.xml');
@@ -83,6 +82,10 @@ function checkRun(accessType: string, run: SanityRun): void {
   const unexplained = run.cases.filter((c) => c.status === 'skipped' && !EXPLAINED_SKIPS.some((s) => s.message.test(c.message)));
   assert.deepEqual(unexplained.map((c) => `${c.name}: ${c.message}`), [], 'skips not explained by a capability we deliberately do not offer');
   assert.equal(run.exitCode, 0, `csi-sanity exited with ${run.exitCode}; see ${run.logFile}`);
+  // CLONE_VOLUME is advertised: its specs must have run, not been skipped.
+  const cloning = run.cases.filter((c) => /CreateVolume should (create volume from an existing source volume|fail when the volume source volume is not found)/.test(c.name));
+  assert.equal(cloning.length, 2, `csi-sanity's two cloning specs; found ${cloning.map((c) => c.name).join(', ') || 'none'}`);
+  assert.deepEqual(cloning.map((c) => c.status), ['passed', 'passed'], 'the cloning specs ran and passed');
 }
 
 describe('csi-sanity against the driver in all mode on the local environment', { skip: IS_ROOT ? false : NOT_ROOT_REASON }, () => {

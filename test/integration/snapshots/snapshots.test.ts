@@ -9,6 +9,7 @@ import type { CreateVolumeRequest } from '../../../src/generated/csi/v1/CreateVo
 import { expectStatus } from '../../support/csi-client.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 
 const GiB = 1024 ** 3;
 const ZONE_KEY = 'topology.kubernetes.io/zone';
@@ -25,9 +26,9 @@ describe('snapshots against moto', () => {
     return out.VolumeId;
   }
   const snapshot = (name: string, sourceVolumeId: string, parameters: Record<string, string> = {}): ReturnType<DriverProcess['controller']['CreateSnapshot']> =>
-    driver.controller.CreateSnapshot({ name, sourceVolumeId, parameters });
+    driver.controller.CreateSnapshot({ name: unique(name), sourceVolumeId, parameters });
   const snapshotsNamed = async (name: string): Promise<number> =>
-    (await moto.ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'tag:CSIVolumeSnapshotName', Values: [name] }] }))).Snapshots?.length ?? 0;
+    (await moto.ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'tag:CSIVolumeSnapshotName', Values: [unique(name)] }] }))).Snapshots?.length ?? 0;
 
   before(async () => {
     moto = await startMoto();
@@ -57,7 +58,7 @@ describe('snapshots against moto', () => {
 
     const described = await moto.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snap.snapshotId] }));
     const tags = Object.fromEntries((described.Snapshots?.[0]?.Tags ?? []).map((t): [string, string] => [t.Key ?? '', t.Value ?? '']));
-    assert.equal(tags.CSIVolumeSnapshotName, 'nightly');
+    assert.equal(tags.CSIVolumeSnapshotName, unique('nightly'));
     assert.equal(tags['ebs.csi.aws.com/cluster'], 'true');
     assert.equal(tags['kubernetes.io/cluster/it'], 'owned');
     assert.equal(tags.origin, 'db');
@@ -95,20 +96,26 @@ describe('snapshots against moto', () => {
     assert.deepEqual(byId.entries.map((e) => e.snapshot?.snapshotId), [oneId]);
     assert.deepEqual((await driver.controller.ListSnapshots({ snapshotId: 'snap-0123456789abcdef0' })).entries, []);
 
+    // All snapshots of the region, which on a shared emulator (EC2_ENDPOINT) holds other tests'
+    // and earlier runs' too: this test's must be among them, and paging must give the same list.
     const everything = (await driver.controller.ListSnapshots({})).entries.map((e) => String(e.snapshot?.snapshotId));
-    assert.ok(everything.length >= 5, `expected at least 5 snapshots, got ${everything.length}`);
+    assert.ok(everything.length >= 5, `expected at least this file's 5 snapshots, got ${everything.length}`);
+    assert.deepEqual(ofB.filter((id) => !everything.includes(id)), [], 'every snapshot this test made is listed');
+    // Pages of 2, or about four pages when earlier runs left many: several pages either way.
+    const pageSize = Math.max(2, Math.ceil(everything.length / 4));
     const paged: string[] = [];
     let token = '';
     let pages = 0;
     do {
-      const page = await driver.controller.ListSnapshots({ maxEntries: 2, startingToken: token });
-      assert.ok(page.entries.length <= 2);
+      const page = await driver.controller.ListSnapshots({ maxEntries: pageSize, startingToken: token });
+      assert.ok(page.entries.length <= pageSize);
       paged.push(...page.entries.map((e) => String(e.snapshot?.snapshotId)));
       token = page.nextToken;
       pages++;
-    } while (token !== '' && pages < 20);
+    } while (token !== '' && pages <= everything.length);
+    assert.equal(token, '', 'paging ends');
     assert.deepEqual([...paged].sort(), [...everything].sort());
-    assert.ok(pages >= Math.ceil(everything.length / 2));
+    assert.ok(pages >= Math.ceil(everything.length / pageSize));
 
     await expectStatus(driver.controller.ListSnapshots({ startingToken: 'garbage!' }), status.ABORTED);
   });
@@ -123,7 +130,7 @@ describe('snapshots against moto', () => {
   it('restores a snapshot into a new volume in the requested zone and size', async () => {
     const snapId = String((await snapshot('for-restore', volA)).snapshot?.snapshotId);
     const request = (name: string, gib: number, zone: string): CreateVolumeRequest => ({
-      name,
+      name: unique(name),
       capacityRange: { requiredBytes: gib * GiB },
       volumeCapabilities: [{ mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' } }],
       accessibilityRequirements: { requisite: [{ segments: { [ZONE_KEY]: zone } }], preferred: [{ segments: { [ZONE_KEY]: zone } }] },

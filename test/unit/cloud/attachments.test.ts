@@ -14,7 +14,8 @@ function stubWith(current: () => Volume, devices: readonly string[] = ['/dev/xvd
     .on('DescribeVolumes', () => ({ Volumes: [current()] }))
     .on('DescribeInstances', (input) => ({
       Reservations: [{ Instances: (input.Filters?.[0]?.Values ?? []).filter((id) => id === NODE).map((id) => instance(id, devices)) }],
-    }));
+    }))
+    .on('DescribeInstanceTypes', () => ({ InstanceTypes: [{ InstanceType: 'm5.large', EbsInfo: { MaximumEbsCards: 1 } }] }));
 }
 
 describe('attachDisk', () => {

@@ -1,23 +1,30 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { verdictOf } from '../../../src/cloud/ec2/permissions.js';
 import { CloudError } from '../../../src/cloud/errors.js';
+import { projectRoot } from '../../support/moto.js';
 import { awsError, callsCounted, makeCloud, StubEc2, unparsableServerError, type Action } from './stub-ec2.js';
 
 const ACTIONS: readonly Action[] = [
-  'DescribeVolumes', 'DescribeInstances', 'DescribeAvailabilityZones', 'DescribeSnapshots', 'DescribeVolumesModifications',
+  'DescribeVolumes', 'DescribeInstances', 'DescribeInstanceTypes', 'DescribeAvailabilityZones', 'DescribeSnapshots', 'DescribeVolumesModifications',
   'DescribeVolumeStatus', 'CreateVolume', 'DeleteVolume', 'AttachVolume', 'DetachVolume', 'ModifyVolume', 'CreateSnapshot', 'DeleteSnapshot',
-  'CreateTags', 'DeleteTags', 'EnableFastSnapshotRestores', 'LockSnapshot',
+  'CreateTags', 'DeleteTags', 'EnableFastSnapshotRestores', 'LockSnapshot', 'CopyVolumes',
 ];
 
-/** A stub answering every DryRun with `answer(action)`; the zone lookup itself (no DryRun) succeeds. */
-function dryRunStub(answer: (action: Action) => Error | undefined): StubEc2 {
+/**
+ * A stub answering every DryRun with `answer(action)`; the lookups that are no DryRun (the
+ * zones, one of the driver's volumes) succeed, the latter with `driverVolumes`.
+ */
+function dryRunStub(answer: (action: Action) => Error | undefined, driverVolumes: string[] = []): StubEc2 {
   const stub = new StubEc2();
   for (const action of ACTIONS) {
     stub.on(action, (input: { DryRun?: boolean }) => {
       if (action === 'DescribeAvailabilityZones' && !input.DryRun) {
         return { AvailabilityZones: [{ ZoneName: 'us-east-1a', ZoneId: 'use1-az6', ZoneType: 'availability-zone', State: 'available' }] };
       }
+      if (action === 'DescribeVolumes' && !input.DryRun) return { Volumes: driverVolumes.map((VolumeId) => ({ VolumeId, State: 'in-use' as const })) };
       assert.equal(input.DryRun, true, `${action} probe must be a DryRun`);
       const err = answer(action);
       if (err) throw err;
@@ -53,6 +60,7 @@ describe('missingPermissions', () => {
       const probes = stub.inputsOf(action).filter((i) => i.DryRun === true);
       assert.equal(probes.length, 1, action);
     }
+    assert.equal(stub.inputsOf('DescribeVolumes').filter((i) => !i.DryRun).length, 1, 'one look for a volume of the driver to copy');
     assert.equal(await callsCounted(metrics, 'CreateVolume', 'dry_run'), 1);
     assert.equal(stub.inputsOf('CreateVolume')[0]?.AvailabilityZone, 'us-east-1a');
     assert.deepEqual(stub.inputsOf('EnableFastSnapshotRestores')[0]?.AvailabilityZones, ['us-east-1a']);
@@ -120,5 +128,31 @@ describe('missingPermissions', () => {
       : awsError('DryRunOperation', 'ok'));
     const { cloud } = makeCloud(stub);
     assert.deepEqual(await cloud.missingPermissions(), ['ModifyVolume'], 'ModifyVolume is not tag-conditioned: a refusal means it is missing');
+  });
+
+  it('copies one of the driver\'s own volumes in the CopyVolumes probe, so a refusal there is a verdict', async () => {
+    const refuseCopy = (action: Action) => (action === 'CopyVolumes'
+      ? awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
+      : awsError('DryRunOperation', 'ok'));
+    const withVolume = dryRunStub(refuseCopy, ['vol-0aaaaaaaaaaaaaaaa']);
+    assert.deepEqual(await makeCloud(withVolume).cloud.missingPermissions(), ['CopyVolumes']);
+    const probe = withVolume.inputsOf('CopyVolumes')[0];
+    assert.equal(probe?.SourceVolumeId, 'vol-0aaaaaaaaaaaaaaaa');
+    assert.deepEqual(probe?.TagSpecifications?.[0]?.Tags?.map((t) => t.Key).sort(), ['CSIVolumeName', 'ebs.csi.aws.com/cluster']);
+    assert.deepEqual(withVolume.inputsOf('DescribeVolumes').find((i) => !i.DryRun)?.Filters,
+      [{ Name: 'tag:ebs.csi.aws.com/cluster', Values: ['true'] }]);
+    // Without a volume of its own the probe copies a nonexistent one, which a tag-conditioned policy refuses anyway.
+    const without = dryRunStub(refuseCopy);
+    assert.deepEqual(await makeCloud(without).cloud.missingPermissions(), []);
+  });
+
+  it('probes only actions docs/iam-policy.json grants', async () => {
+    const policy = JSON.parse(readFileSync(join(projectRoot, 'docs/iam-policy.json'), 'utf8')) as { Statement: { Action: string | string[] }[] };
+    const granted = new Set(policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+    const stub = dryRunStub(() => awsError('DryRunOperation', 'ok'));
+    await makeCloud(stub).cloud.missingPermissions();
+    const probed = [...new Set(stub.calls.map((c) => c.action))];
+    assert.deepEqual(probed.filter((a) => !granted.has(`ec2:${a}`)), [], 'every action the driver calls must be in the policy');
+    assert.ok(probed.includes('CopyVolumes'));
   });
 });

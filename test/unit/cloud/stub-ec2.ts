@@ -11,10 +11,12 @@ import { Metrics } from '../../../src/metrics/registry.js';
 interface Actions {
   DescribeVolumes: [sdk.DescribeVolumesCommandInput, sdk.DescribeVolumesCommandOutput];
   DescribeInstances: [sdk.DescribeInstancesCommandInput, sdk.DescribeInstancesCommandOutput];
+  DescribeInstanceTypes: [sdk.DescribeInstanceTypesCommandInput, sdk.DescribeInstanceTypesCommandOutput];
   DescribeSnapshots: [sdk.DescribeSnapshotsCommandInput, sdk.DescribeSnapshotsCommandOutput];
   DescribeVolumesModifications: [sdk.DescribeVolumesModificationsCommandInput, sdk.DescribeVolumesModificationsCommandOutput];
   DescribeAvailabilityZones: [sdk.DescribeAvailabilityZonesCommandInput, sdk.DescribeAvailabilityZonesCommandOutput];
   CreateVolume: [sdk.CreateVolumeCommandInput, sdk.CreateVolumeCommandOutput];
+  CopyVolumes: [sdk.CopyVolumesCommandInput, sdk.CopyVolumesCommandOutput];
   DeleteVolume: [sdk.DeleteVolumeCommandInput, sdk.DeleteVolumeCommandOutput];
   AttachVolume: [sdk.AttachVolumeCommandInput, sdk.AttachVolumeCommandOutput];
   DetachVolume: [sdk.DetachVolumeCommandInput, sdk.DetachVolumeCommandOutput];
@@ -117,10 +119,12 @@ export function volume(fields: Partial<sdk.Volume> & { VolumeId: string }): sdk.
   };
 }
 
-export function instance(instanceId: string, devices: readonly string[] = ['/dev/xvda'], zone = 'us-east-1a'): sdk.Instance {
+export function instance(instanceId: string, devices: readonly string[] = ['/dev/xvda'], zone = 'us-east-1a', cards: readonly number[] = []): sdk.Instance {
   return {
     InstanceId: instanceId, InstanceType: 'm5.large', State: { Name: 'running', Code: 16 }, Placement: { AvailabilityZone: zone },
-    BlockDeviceMappings: devices.map((DeviceName) => ({ DeviceName, Ebs: { VolumeId: newVolumeId(), Status: 'attached' } })),
+    BlockDeviceMappings: devices.map((DeviceName, i) => ({
+      DeviceName, Ebs: { VolumeId: newVolumeId(), Status: 'attached', ...(cards[i] !== undefined ? { EbsCardIndex: cards[i] } : {}) },
+    })),
   };
 }
 

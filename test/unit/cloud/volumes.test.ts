@@ -6,6 +6,8 @@ import { isCloudError } from '../../../src/cloud/errors.js';
 import type { DiskOptions } from '../../../src/cloud/types.js';
 import { awsError, fastTuning, makeCloud, newVolumeId, StubEc2, volume, volumesFrom } from './stub-ec2.js';
 
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
 const options = (overrides: Partial<DiskOptions> = {}): DiskOptions => ({
   name: 'pvc-1234', capacityGiB: 10, volumeType: 'gp3', encrypted: false, availabilityZone: 'us-east-1a', multiAttach: false,
   tags: { CSIVolumeName: 'pvc-1234', 'ebs.csi.aws.com/cluster': 'true' }, ...overrides,
@@ -86,20 +88,137 @@ describe('createDisk', () => {
     assert.equal(stub.count('DeleteVolume'), 0, 'the CO retries with the same name and finds it');
   });
 
-  it('reports a reused token with other parameters as IdempotentParameterMismatch', async () => {
+  it('takes a new token once after IdempotentParameterMismatch, and reports the mismatch when that fails too', async () => {
     const stub = new StubEc2().on('CreateVolume', () => {
       throw awsError('IdempotentParameterMismatch', 'The client token you have provided is associated with a resource that is already deleted or with different parameters.');
     });
     const { cloud } = makeCloud(stub);
     await assert.rejects(cloud.createDisk(options()), (err: unknown) =>
       isCloudError(err, 'IdempotentParameterMismatch') && err.message.includes('pvc-1234'));
-    assert.equal(stub.count(), 1);
+    const tokens = stub.inputsOf('CreateVolume').map((i) => i.ClientToken);
+    assert.deepEqual(tokens, [sha256('pvc-1234'), sha256('pvc-1234-2')]);
+  });
+
+  it('creates with a new token when the old one is tied to other parameters', async () => {
+    const id = newVolumeId();
+    const stub = new StubEc2().on('CreateVolume', (_input, nth) => {
+      if (nth === 1) throw awsError('IdempotentParameterMismatch', 'The client token you have provided is associated with a resource that is already deleted.');
+      return volume({ VolumeId: id });
+    });
+    const { cloud } = makeCloud(stub);
+    assert.equal((await cloud.createDisk(options())).volumeId, id);
+    assert.equal(stub.inputsOf('CreateVolume')[1]?.ClientToken, sha256('pvc-1234-2'));
+    // The rotation sticks: the next create of the name starts from the new token.
+    await cloud.createDisk(options());
+    assert.equal(stub.inputsOf('CreateVolume')[2]?.ClientToken, sha256('pvc-1234-2'));
+  });
+
+  it('rotates the token after an asynchronous failure, so the name is not blocked while EC2 remembers the old one', async () => {
+    const failed = newVolumeId();
+    const good = newVolumeId();
+    const stub = new StubEc2()
+      .on('CreateVolume', (input) => volume({ VolumeId: input.ClientToken === sha256('pvc-1234') ? failed : good, State: 'creating' }))
+      .on('DescribeVolumes', (input) => {
+        const id = input.Filters?.[0]?.Values?.[0];
+        return { Volumes: [volume({ VolumeId: id ?? '', State: id === failed ? 'error' : 'available' })] };
+      })
+      .on('DeleteVolume', () => ({}));
+    const { cloud } = makeCloud(stub);
+    await assert.rejects(cloud.createDisk(options()), (err: unknown) => isCloudError(err) && err.message.includes(failed));
+    const disk = await cloud.createDisk(options());
+    assert.equal(disk.volumeId, good);
+    assert.deepEqual(stub.inputsOf('CreateVolume').map((i) => i.ClientToken), [sha256('pvc-1234'), sha256('pvc-1234-2')]);
+  });
+
+  it('retries at once with a new token when EC2 replays a volume of the name that is deleted', async () => {
+    const dead = newVolumeId();
+    const fresh = newVolumeId();
+    const stub = new StubEc2().on('CreateVolume', (_input, nth) => (nth === 1
+      ? volume({ VolumeId: dead, State: 'deleted', CreateTime: new Date(Date.now() - 3600_000) })
+      : volume({ VolumeId: fresh, State: 'available', CreateTime: new Date() })));
+    const { cloud } = makeCloud(stub);
+    assert.equal((await cloud.createDisk(options())).volumeId, fresh);
+    assert.deepEqual(stub.inputsOf('CreateVolume').map((i) => i.ClientToken), [sha256('pvc-1234'), sha256('pvc-1234-2')]);
+  });
+
+  it('takes an old answer about a volume EC2 no longer lists for a replay of a dead volume', async () => {
+    const dead = newVolumeId();
+    const fresh = newVolumeId();
+    const stub = new StubEc2()
+      .on('CreateVolume', (_input, nth) => (nth === 1
+        ? volume({ VolumeId: dead, State: 'creating', CreateTime: new Date(Date.now() - 3 * 3600_000) })
+        : volume({ VolumeId: fresh, State: 'creating', CreateTime: new Date() })))
+      .on('DescribeVolumes', volumesFrom(() => [volume({ VolumeId: fresh, State: 'available' })]));
+    const { cloud } = makeCloud(stub);
+    assert.equal((await cloud.createDisk(options())).volumeId, fresh);
+    assert.equal(stub.count('CreateVolume'), 2);
+  });
+
+  it('does not take a fresh answer about a volume not listed yet for a dead one: it waits', async () => {
+    const id = newVolumeId();
+    const stub = new StubEc2()
+      .on('CreateVolume', () => volume({ VolumeId: id, State: 'creating', CreateTime: new Date() }))
+      .on('DescribeVolumes', (_input, nth) => ({ Volumes: nth < 3 ? [] : [volume({ VolumeId: id, State: 'available' })] }));
+    const { cloud } = makeCloud(stub);
+    assert.equal((await cloud.createDisk(options())).volumeId, id);
+    assert.equal(stub.count('CreateVolume'), 1, 'EC2 lists a new volume a moment late; that is no reason for another');
   });
 
   it('maps quota errors to VolumeLimitExceeded', async () => {
     const stub = new StubEc2().on('CreateVolume', () => { throw awsError('VolumeLimitExceeded', 'You have exceeded your maximum gp3 storage limit'); });
     const { cloud } = makeCloud(stub);
     await assert.rejects(cloud.createDisk(options()), { kind: 'VolumeLimitExceeded' });
+  });
+});
+
+describe('createDisk of a copy (CopyVolumes)', () => {
+  const source = 'vol-0123456789abcdef0';
+  const copy = (overrides: Partial<DiskOptions> = {}) => options({ name: 'pvc-copy', sourceVolumeId: source, ...overrides });
+
+  it('sends the source, size, type, performance, tags and token, and no placement', async () => {
+    const id = newVolumeId();
+    const stub = new StubEc2().on('CopyVolumes', () => ({ Volumes: [volume({ VolumeId: id, SourceVolumeId: source, State: 'available' })] }));
+    const { cloud } = makeCloud(stub);
+    const disk = await cloud.createDisk(copy({ volumeType: 'io2', iops: 6000, capacityGiB: 40, multiAttach: true }));
+    assert.equal(disk.volumeId, id);
+    assert.equal(disk.sourceVolumeId, source);
+    assert.equal(stub.count(), 1, 'answered "available": no wait');
+    assert.deepEqual(stub.inputsOf('CopyVolumes'), [{
+      SourceVolumeId: source, ClientToken: sha256('pvc-copy'), Size: 40, VolumeType: 'io2', MultiAttachEnabled: true, Iops: 6000,
+      TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'CSIVolumeName', Value: 'pvc-1234' }, { Key: 'ebs.csi.aws.com/cluster', Value: 'true' }] }],
+    }]);
+  });
+
+  it('asks for encryption and the key only when the plan has them', async () => {
+    const stub = new StubEc2().on('CopyVolumes', () => ({ Volumes: [volume({ VolumeId: newVolumeId() })] }));
+    const { cloud } = makeCloud(stub);
+    await cloud.createDisk(copy({ encrypted: true, kmsKeyId: 'arn:aws:kms:us-east-1:1:key/k', throughput: 300 }));
+    await cloud.createDisk(copy({ name: 'pvc-copy-2' }));
+    const [encrypted, plain] = stub.inputsOf('CopyVolumes');
+    assert.equal(encrypted?.Encrypted, true);
+    assert.equal(encrypted?.KmsKeyId, 'arn:aws:kms:us-east-1:1:key/k');
+    assert.equal(encrypted?.Throughput, 300);
+    for (const absent of ['Encrypted', 'KmsKeyId', 'Iops', 'Throughput'] as const) assert.ok(plain && !(absent in plain), `${absent} unset`);
+  });
+
+  it('waits until the copy is available', async () => {
+    const id = newVolumeId();
+    const stub = new StubEc2()
+      .on('CopyVolumes', () => ({ Volumes: [volume({ VolumeId: id, State: 'creating', CreateTime: new Date() })] }))
+      .on('DescribeVolumes', (_input, nth) => ({ Volumes: [volume({ VolumeId: id, State: nth < 2 ? 'creating' : 'available' })] }));
+    const { cloud } = makeCloud(stub);
+    assert.equal((await cloud.createDisk(copy())).state, 'available');
+    assert.equal(stub.count('DescribeVolumes'), 2);
+  });
+
+  it('reports a missing source as VolumeNotFound naming it, and an answer without the copy as an error', async () => {
+    const stub = new StubEc2().on('CopyVolumes', (_input, nth) => {
+      if (nth === 1) throw awsError('InvalidVolume.NotFound', `The volume '${source}' does not exist.`);
+      return { Volumes: [] };
+    });
+    const { cloud } = makeCloud(stub);
+    await assert.rejects(cloud.createDisk(copy()), (err: unknown) => isCloudError(err, 'VolumeNotFound') && err.message.includes(source));
+    await assert.rejects(cloud.createDisk(copy()), /answered without the copy/);
   });
 });
 

@@ -54,12 +54,21 @@ describe('capacity', () => {
   });
 
   it('restores are at least the snapshot\'s size, and a smaller request is OUT_OF_RANGE', async () => {
-    assert.equal(chooseSizeGiB(null, gp3, 200), 200);
-    assert.equal(chooseSizeGiB(null, gp3, 50), 100);
-    assert.equal(chooseSizeGiB({ limitBytes: 300 * GiB }, gp3, 200), 200);
-    assert.equal(chooseSizeGiB({ requiredBytes: 300 * GiB }, gp3, 200), 300);
-    await expectFailure(() => chooseSizeGiB({ requiredBytes: 10 * GiB }, gp3, 20), status.OUT_OF_RANGE, /smaller than the source snapshot \(20 GiB\)/);
-    await expectFailure(() => chooseSizeGiB({ limitBytes: 10 * GiB }, gp3, 20), status.OUT_OF_RANGE, /smaller than the source snapshot/);
+    const snapshot = (sizeGiB: number) => ({ sizeGiB, what: 'the source snapshot snap-1' });
+    assert.equal(chooseSizeGiB(null, gp3, snapshot(200)), 200);
+    assert.equal(chooseSizeGiB(null, gp3, snapshot(50)), 100);
+    assert.equal(chooseSizeGiB({ limitBytes: 300 * GiB }, gp3, snapshot(200)), 200);
+    assert.equal(chooseSizeGiB({ requiredBytes: 300 * GiB }, gp3, snapshot(200)), 300);
+    await expectFailure(() => chooseSizeGiB({ requiredBytes: 10 * GiB }, gp3, snapshot(20)), status.OUT_OF_RANGE, /smaller than the source snapshot snap-1 \(20 GiB\)/);
+    await expectFailure(() => chooseSizeGiB({ limitBytes: 10 * GiB }, gp3, snapshot(20)), status.OUT_OF_RANGE, /smaller than the source snapshot/);
+  });
+
+  it('copies are at least the source volume\'s size, named in the refusal', async () => {
+    const volume = { sizeGiB: 8, what: 'the source volume vol-1' };
+    assert.equal(chooseSizeGiB({ requiredBytes: 8 * GiB }, gp3, volume), 8);
+    assert.equal(chooseSizeGiB({ requiredBytes: 8 * GiB - 1 }, gp3, volume), 8, 'rounded up to whole GiB first');
+    assert.equal(chooseSizeGiB({ requiredBytes: 9 * GiB }, gp3, volume), 9);
+    await expectFailure(() => chooseSizeGiB({ requiredBytes: 4 * GiB }, gp3, volume), status.OUT_OF_RANGE, /smaller than the source volume vol-1 \(8 GiB\)/);
   });
 
   it('tells whether an existing size satisfies a range', () => {

@@ -193,13 +193,17 @@ describe('CreateVolume', () => {
     assert.equal(lastOptions().volumeInitializationRate, undefined);
   });
 
-  it('is NOT_FOUND for a snapshot that does not exist and INVALID_ARGUMENT for a clone', async () => {
+  it('is NOT_FOUND for a snapshot or a source volume that does not exist', async () => {
     await expectFailure(() => create(request({ volumeContentSource: { type: 'snapshot', snapshot: { snapshotId: 'snap-00000000000000000' } } })),
       status.NOT_FOUND, /source snapshot snap-00000000000000000 does not exist/);
     await expectFailure(() => create(request({ volumeContentSource: { type: 'snapshot', snapshot: { snapshotId: 'fake-snapshot' } } })),
       status.NOT_FOUND, /fake-snapshot/);
     await expectFailure(() => create(request({ volumeContentSource: { type: 'volume', volume: { volumeId: 'vol-0123456789abcdef0' } } })),
-      status.INVALID_ARGUMENT, /volume_content_source\.volume: cloning volumes is not offered/);
+      status.NOT_FOUND, /source volume vol-0123456789abcdef0 does not exist/);
+    await expectFailure(() => create(request({ volumeContentSource: { type: 'volume', volume: { volumeId: 'fake-volume-id' } } })),
+      status.NOT_FOUND, /source volume fake-volume-id does not exist/);
+    await expectFailure(() => create(request({ volumeContentSource: { type: 'volume', volume: { volumeId: '' } } })),
+      status.INVALID_ARGUMENT, /volume_content_source\.volume\.volume_id is required/);
     assert.equal(cloud.callsTo('createDisk').length, 0);
   });
 
@@ -210,5 +214,94 @@ describe('CreateVolume', () => {
     });
     await expectFailure(() => create(request({ volumeContentSource: { type: 'snapshot', snapshot: { snapshotId: 'snap-0123456789abcdef0' } } })),
       status.ALREADY_EXISTS, /source snapshot is none, requested snap-0123456789abcdef0/);
+  });
+
+  describe('cloning a volume', () => {
+    const clone = (volumeId: string, overrides: Partial<CreateVolumeRequest__Output> = {}) => request({
+      name: 'pvc-clone', volumeContentSource: { type: 'volume', volume: { volumeId } }, ...overrides,
+    });
+    const sourceOptions = (overrides: Partial<DiskOptions> = {}): DiskOptions => ({
+      name: 'pvc-source', capacityGiB: 8, volumeType: 'gp3', encrypted: false, availabilityZone: 'us-east-1b', multiAttach: false,
+      tags: { CSIVolumeName: 'pvc-source' }, ...overrides,
+    });
+    const addSource = (overrides: Partial<DiskOptions> = {}, disk: Partial<Parameters<typeof diskFrom>[1]> = {}) => {
+      const source = diskFrom(sourceOptions(overrides), disk);
+      cloud.disks.set(source.volumeId, source);
+      return source;
+    };
+
+    it('copies the source in its zone, at least its size, with the StorageClass\'s type, performance and tags', async () => {
+      const source = addSource({ capacityGiB: 20 });
+      const res = await create(clone(source.volumeId, {
+        capacityRange: { requiredBytes: 20 * GiB, limitBytes: 0 }, accessibilityRequirements: null,
+        parameters: { type: 'io2', iops: '4000', 'csi.storage.k8s.io/pvc/name': 'copy' },
+      }));
+      const options = lastOptions();
+      assert.equal(options.sourceVolumeId, source.volumeId);
+      assert.equal(options.availabilityZone, 'us-east-1b', 'the source\'s zone, whatever the region offers');
+      assert.equal(options.capacityGiB, 20);
+      assert.equal(options.volumeType, 'io2');
+      assert.equal(options.iops, 4000);
+      assert.equal(options.snapshotId, undefined);
+      assert.equal(options.tags.CSIVolumeName, 'pvc-clone');
+      assert.equal(options.tags['kubernetes.io/created-for/pvc/name'], 'copy');
+      assert.equal(options.tags['ebs.csi.aws.com/cluster'], 'true');
+      assert.deepEqual(res.volume?.contentSource, { volume: { volumeId: source.volumeId } });
+      assert.deepEqual(res.volume?.accessibleTopology, [{ segments: { [ZONE]: 'us-east-1b', 'topology.ebs.csi.aws.com/zone': 'us-east-1b' } }]);
+      assert.equal(cloud.callsTo('availabilityZones').length, 0, 'the source fixes the zone: no zone lookup');
+    });
+
+    it('is OUT_OF_RANGE, naming the source, when the capacity range is smaller than the source', async () => {
+      const source = addSource({ capacityGiB: 20 });
+      await expectFailure(() => create(clone(source.volumeId)), status.OUT_OF_RANGE,
+        new RegExp(`smaller than the source volume ${source.volumeId} \\(20 GiB\\)`));
+      assert.equal(cloud.callsTo('createDisk').length, 0);
+    });
+
+    it('is RESOURCE_EXHAUSTED, naming both zones, when the topology excludes the source\'s zone', async () => {
+      const source = addSource();
+      await expectFailure(() => create(clone(source.volumeId, {
+        accessibilityRequirements: { requisite: [{ segments: { [ZONE]: 'us-east-1c' } }], preferred: [{ segments: { [ZONE]: 'us-east-1c' } }] },
+      })), status.RESOURCE_EXHAUSTED, /us-east-1b/, /us-east-1c/);
+      assert.equal(cloud.callsTo('createDisk').length, 0);
+    });
+
+    it('keeps an encrypted source\'s encryption and key unless the StorageClass names another key', async () => {
+      const key = 'arn:aws:kms:us-east-1:111122223333:key/source-key';
+      const source = addSource({ encrypted: true, kmsKeyId: key });
+      await create(clone(source.volumeId));
+      assert.equal(lastOptions().encrypted, true);
+      assert.equal(lastOptions().kmsKeyId, key);
+      await create(clone(source.volumeId, { name: 'pvc-clone-2', parameters: { kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/other' } }));
+      assert.equal(lastOptions().kmsKeyId, 'arn:aws:kms:us-east-1:111122223333:key/other');
+      const plain = addSource({ name: 'pvc-plain', tags: { CSIVolumeName: 'pvc-plain' } });
+      await create(clone(plain.volumeId, { name: 'pvc-clone-3' }));
+      assert.equal(lastOptions().encrypted, false);
+      assert.equal(lastOptions().kmsKeyId, undefined);
+      await create(clone(plain.volumeId, { name: 'pvc-clone-4', parameters: { encrypted: 'true' } }));
+      assert.equal(lastOptions().encrypted, true, 'a StorageClass may encrypt the copy of a plain volume');
+    });
+
+    it('answers a repeat with the copy it made, and ALREADY_EXISTS when the name was used for another source', async () => {
+      const source = addSource();
+      const first = await create(clone(source.volumeId));
+      const again = await create(clone(source.volumeId));
+      assert.equal(again.volume?.volumeId, first.volume?.volumeId);
+      assert.equal(cloud.callsTo('createDisk').length, 1);
+      const other = addSource({ name: 'pvc-other', tags: { CSIVolumeName: 'pvc-other' } });
+      await expectFailure(() => create(clone(other.volumeId)), status.ALREADY_EXISTS,
+        new RegExp(`source volume is ${source.volumeId}, requested ${other.volumeId}`));
+      await expectFailure(() => create(request({ name: 'pvc-clone' })), status.ALREADY_EXISTS, /source volume is vol-\w+, requested none/);
+    });
+
+    it('waits for a source still being created (UNAVAILABLE) and refuses one in error (FAILED_PRECONDITION)', async () => {
+      const creating = addSource({}, { state: 'creating' });
+      await expectFailure(() => create(clone(creating.volumeId)), status.UNAVAILABLE, new RegExp(`source volume ${creating.volumeId} is still being created`));
+      const broken = addSource({ name: 'pvc-broken', tags: { CSIVolumeName: 'pvc-broken' } }, { state: 'error' });
+      await expectFailure(() => create(clone(broken.volumeId)), status.FAILED_PRECONDITION, /state "error"/);
+      const deleting = addSource({ name: 'pvc-gone', tags: { CSIVolumeName: 'pvc-gone' } }, { state: 'deleting' });
+      await expectFailure(() => create(clone(deleting.volumeId)), status.NOT_FOUND, /does not exist/);
+      assert.equal(cloud.callsTo('createDisk').length, 0);
+    });
   });
 });

@@ -39,6 +39,7 @@ export function diskFrom(options: DiskOptions, overrides: Partial<Disk> = {}): D
     encrypted: options.encrypted,
     ...(options.kmsKeyId ? { kmsKeyId: options.kmsKeyId } : {}),
     ...(options.snapshotId ? { snapshotId: options.snapshotId } : {}),
+    ...(options.sourceVolumeId ? { sourceVolumeId: options.sourceVolumeId } : {}),
     multiAttachEnabled: options.multiAttach,
     attachments: [],
     tags: options.tags,
@@ -47,7 +48,7 @@ export function diskFrom(options: DiskOptions, overrides: Partial<Disk> = {}): D
 }
 
 export function instance(zone = 'us-east-1a', overrides: Partial<Instance> = {}): Instance {
-  return { instanceId: hexId('i'), instanceType: 'm5.large', availabilityZone: zone, state: 'running', deviceNames: ['/dev/sda1'], ...overrides };
+  return { instanceId: hexId('i'), instanceType: 'm5.large', availabilityZone: zone, state: 'running', deviceNames: ['/dev/sda1'], ebsCardIndexes: [], ...overrides };
 }
 
 const unused = (method: string) => (): Promise<never> => Promise.reject(new Error(`FakeCloud.${method} is not used by these tests`));
