@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The Kubernetes e2e stage on its own (npm test runs it too): a real control plane (etcd,
-# kube-apiserver, kube-controller-manager, kube-scheduler) with the chart installed and its
-# controller Deployment's sidecars running around the driver and moto, one storage flow per line,
-# on each Kubernetes minor in test/kube/k8s-*.test.ts.
+# The Kubernetes e2e stage on its own (npm test runs it too, as its `kube` stage): a real control
+# plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) with the chart installed and
+# its controller Deployment's sidecars running around the driver and moto, one storage flow per
+# line, on each Kubernetes minor in test/kube/k8s-*.test.ts (README, "The chart on real Kubernetes").
 # Usage: scripts/test-kube.sh [--no-setup] [MINOR…]   e.g. scripts/test-kube.sh 1.37
-#   --no-setup  skip installs and build (npm test has done them)
+#   --no-setup  skip setup and build (a tree built by npm run build or npm test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=lib/node-runtime.sh
@@ -21,17 +21,12 @@ if ((setup)); then
   rm -rf dist
   npm run --silent build
 fi
-use_node "${PWD}"
-# Setup does not wait for a build another clone is running; this stage needs the tools, so it does.
-for script in etcd csi-sidecars kubernetes; do
-  env -u KUBE_INSTALL_NO_WAIT bash "scripts/install/${script}.sh"
-done
+bash scripts/kube-tools.sh
 
-files=()
+targets=()
 if (($# == 0)); then
-  files=(dist/test/kube/*.test.js)
+  targets=(kube)
 else
-  for minor in "$@"; do files+=("dist/test/kube/k8s-${minor}.test.js"); done
+  for minor in "$@"; do targets+=("kube/k8s-${minor}.test.js"); done
 fi
-# One minor at a time: each starts its own control plane, and the machine may have 2 cores.
-node --test --test-concurrency=1 --test-reporter=spec --test-timeout=900000 "${files[@]}"
+bash scripts/run-tests.sh "${targets[@]}"

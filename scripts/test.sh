@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The project's one test command (npm test): installs what the tests need, then runs the type
 # check, the generated-types check, lint, every unit and integration test, and the Kubernetes e2e
-# stage (scripts/test-kube.sh) — on Node 24, the
-# image's runtime, whatever `node` this machine has (scripts/lib/node-runtime.sh).
+# stage (test/kube: the chart on a real control plane, README) — on Node 24, the image's runtime,
+# whatever `node` this machine has (scripts/lib/node-runtime.sh).
 #   npm test                      everything
-#   npm test -- unit              only these stages (folders or files under dist/test; no Kubernetes
-#                                 e2e stage unless one is named, e.g. npm test -- kube)
+#   npm test -- unit              only these stages (folders or files under dist/test: unit,
+#                                 integration, kube, kube/k8s-1.37.test.js ...)
 # Environment:
 #   EBS_NODE_MAJOR=22             run on Node 22, the other supported line
 #   EC2_ENDPOINT=URL              the integration tests use this running emulator (LocalStack, or
@@ -28,14 +28,17 @@ npm run --silent check:types
 echo "== lint"
 npm run --silent lint
 
-if [[ $# -gt 0 ]]; then
-  bash scripts/run-tests.sh "$@"
-  exit 0
-fi
-echo "== unit and integration tests${EC2_ENDPOINT:+ against the emulator at ${EC2_ENDPOINT}}"
-bash scripts/run-tests.sh unit integration
-echo "== Kubernetes e2e: the chart's RBAC and sidecars around the driver, every storage flow, each minor"
-bash scripts/test-kube.sh --no-setup
+stages=("$@")
+[[ ${#stages[@]} -gt 0 ]] || stages=(unit integration kube)
+for stage in "${stages[@]}"; do
+  # Setup does not wait for a Go build another clone is running; the Kubernetes stage needs them.
+  if [[ "${stage}" == kube* ]]; then
+    bash scripts/kube-tools.sh
+    break
+  fi
+done
+echo "== tests: ${stages[*]}${EC2_ENDPOINT:+ (against the emulator at ${EC2_ENDPOINT})}"
+bash scripts/run-tests.sh "${stages[@]}"
 
 [[ "${EBS_TEST_SHARED_EMULATOR:-}" == 1 ]] || exit 0
 echo "== integration tests against one shared emulator (localstack/moto-server.sh), as with LocalStack"

@@ -1,6 +1,11 @@
 // The storage flows on the oldest Kubernetes minor EKS still supports.
-import { FLOWS } from './flows/index.js';
+import { describe, it } from 'node:test';
 import { pinnedVersion } from '../support/kube/versions.js';
-import { e2eSuite } from './suite.js';
+import { FLOWS } from './flows/index.js';
+import { e2eHooks } from './suite.js';
 
-e2eSuite(pinnedVersion(32), FLOWS);
+const version = pinnedVersion(32);
+describe(`Kubernetes ${version}`, () => {
+  const e2e = e2eHooks(version);
+  for (const flow of FLOWS) it(flow.name, e2e.options(flow), () => e2e.run(flow));
+});

@@ -1,6 +1,11 @@
 // The storage flows on the newest Kubernetes release the Go module proxy serves.
-import { FLOWS } from './flows/index.js';
+import { describe, it } from 'node:test';
 import { pinnedVersion } from '../support/kube/versions.js';
-import { e2eSuite } from './suite.js';
+import { FLOWS } from './flows/index.js';
+import { e2eHooks } from './suite.js';
 
-e2eSuite(pinnedVersion(37), FLOWS);
+const version = pinnedVersion(37);
+describe(`Kubernetes ${version}`, () => {
+  const e2e = e2eHooks(version);
+  for (const flow of FLOWS) it(flow.name, e2e.options(flow), () => e2e.run(flow));
+});

@@ -33,9 +33,10 @@ export const immediateFlow: Flow = {
     assert.equal(tags.CSIVolumeName, pv.metadata.name);
     assert.equal(tags['ebs.csi.aws.com/cluster'], 'true');
     // Sent by the provisioner because the chart gives it --extra-create-metadata.
-    assert.equal(tags['kubernetes.io/created-for/pvc/name'], name);
-    assert.equal(tags['kubernetes.io/created-for/pvc/namespace'], NAMESPACE);
-    assert.equal(tags['kubernetes.io/created-for/pv/name'], pv.metadata.name);
+    const sent = (parameter: string): string => `the provisioner sent ${parameter} (the chart's --extra-create-metadata) and the driver tagged it`;
+    assert.equal(tags['kubernetes.io/created-for/pvc/name'], name, sent('csi.storage.k8s.io/pvc/name'));
+    assert.equal(tags['kubernetes.io/created-for/pvc/namespace'], NAMESPACE, sent('csi.storage.k8s.io/pvc/namespace'));
+    assert.equal(tags['kubernetes.io/created-for/pv/name'], pv.metadata.name, sent('csi.storage.k8s.io/pv/name'));
 
     await deleteClaim(admin, name);
     await admin.waitGone(pvRef(pv.metadata.name), `PV ${pv.metadata.name} to be deleted`);
