@@ -1,40 +1,41 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { instanceLimit, maxVolumesPerNode } from '../../../src/metadata/attach-limits.js';
+import { ebsCardCount, instanceLimit, maxVolumesPerNode } from '../../../src/metadata/attach-limits.js';
 
 describe('instance attachment limits', () => {
   it('knows shared Nitro, dedicated and Xen types', () => {
-    assert.deepEqual(instanceLimit('m5.large'), { kind: 'shared', total: 28, instanceStores: 0 });
-    assert.deepEqual(instanceLimit('m5.metal'), { kind: 'shared', total: 32, instanceStores: 0 });
-    assert.deepEqual(instanceLimit('m7i.large'), { kind: 'dedicated', total: 32, instanceStores: 0 });
-    assert.equal(instanceLimit('m7i.16xlarge').total, 48);
-    assert.equal(instanceLimit('r7a.32xlarge').total, 88);
-    assert.equal(instanceLimit('c7i.48xlarge').total, 128);
-    assert.equal(instanceLimit('m7i.metal-24xl').total, 39);
-    assert.equal(instanceLimit('c8gn.48xlarge').total, 64, 'an exception to its family');
-    assert.deepEqual(instanceLimit('t2.micro'), { kind: 'dedicated', total: 39, instanceStores: 0 });
-    assert.equal(instanceLimit('i3.metal').kind, 'shared', 'i3.metal is Nitro, unlike the rest of i3');
+    assert.deepEqual(instanceLimit('m5.large'), { kind: 'shared', limit: 27, ebsCards: 1 });
+    assert.deepEqual(instanceLimit('m5.metal'), { kind: 'shared', limit: 31, ebsCards: 1 });
+    assert.deepEqual(instanceLimit('m7i.large'), { kind: 'dedicated', limit: 32, ebsCards: 1 });
+    assert.equal(instanceLimit('m7i.16xlarge').limit, 48);
+    assert.equal(instanceLimit('c7i.48xlarge').limit, 128);
+    assert.deepEqual(instanceLimit('t2.micro'), { kind: 'dedicated', limit: 39, ebsCards: 1 });
   });
 
-  it('counts NVMe instance stores on "d" families by size', () => {
-    assert.equal(instanceLimit('m5d.large').instanceStores, 1);
-    assert.equal(instanceLimit('c6id.8xlarge').instanceStores, 2);
-    assert.equal(instanceLimit('m5d.24xlarge').instanceStores, 4);
-    assert.equal(instanceLimit('m5.24xlarge').instanceStores, 0);
+  it('counts NVMe instance-store disks against shared limits', () => {
+    assert.equal(instanceLimit('m5d.large').limit, 26);
+    assert.equal(instanceLimit('m5d.24xlarge').limit, 23);
+    assert.equal(instanceLimit('m5.24xlarge').limit, 27);
+  });
+
+  it('knows EBS card counts', () => {
+    assert.equal(ebsCardCount('c8gn.48xlarge'), 2);
+    assert.equal(ebsCardCount('m5.large'), 1);
+    assert.equal(ebsCardCount(undefined), 1);
   });
 
   it('falls back to the common shared limit for unknown or missing types', () => {
-    assert.deepEqual(instanceLimit(undefined), { kind: 'shared', total: 28, instanceStores: 0 });
-    assert.deepEqual(instanceLimit('zz99.huge'), { kind: 'shared', total: 28, instanceStores: 0 });
-    assert.deepEqual(instanceLimit('nodot'), { kind: 'shared', total: 28, instanceStores: 0 });
+    assert.deepEqual(instanceLimit(undefined), { kind: 'shared', limit: 27, ebsCards: 1 });
+    assert.deepEqual(instanceLimit('zz99.huge'), { kind: 'shared', limit: 27, ebsCards: 1 });
+    assert.deepEqual(instanceLimit('__proto__'), { kind: 'shared', limit: 27, ebsCards: 1 });
   });
 });
 
 describe('max_volumes_per_node', () => {
-  it('subtracts network interfaces, instance stores and the root volume on shared types', () => {
+  it('subtracts interfaces beyond the first, and the root volume, on shared types', () => {
     assert.equal(maxVolumesPerNode({ instanceType: 'm5.large', networkInterfaces: 1 }), 26);
     assert.equal(maxVolumesPerNode({ instanceType: 'm5.large', networkInterfaces: 3 }), 24);
-    assert.equal(maxVolumesPerNode({ instanceType: 'm5d.large', networkInterfaces: 1 }), 25);
+    assert.equal(maxVolumesPerNode({ instanceType: 'm5.large' }), 26, 'one interface when unknown');
     assert.equal(maxVolumesPerNode({ instanceType: 'm5.large', networkInterfaces: 1, extraBootVolumes: 2 }), 24);
   });
 
@@ -54,6 +55,6 @@ describe('max_volumes_per_node', () => {
 
   it('never answers 0 or less', () => {
     assert.equal(maxVolumesPerNode({ instanceType: 'm5.large', networkInterfaces: 15, extraBootVolumes: 20 }), 1);
-    assert.equal(maxVolumesPerNode({ instanceType: 'd3.8xlarge', networkInterfaces: 4 }), 1);
+    assert.equal(maxVolumesPerNode({ instanceType: 'g5.48xlarge', networkInterfaces: 12 }), 1);
   });
 });
