@@ -12,6 +12,7 @@ import { wrapService, type PipelineDeps } from './server/pipeline.js';
 import { loadCsiProto, secretFieldsByMethod } from './server/proto.js';
 import { CsiServer, type ServiceBinding } from './server/server.js';
 import { VERSION } from './version.js';
+import type { KubeClientCache } from './kube/cache.js';
 
 export interface RunningDriver {
   readonly socketPath: string;
@@ -49,10 +50,16 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
     // Check at start-up; the result reaches the log, the metric and later Probes.
     void permissions.refresh();
   }
+  let lifecycle: ((signal: AbortSignal) => Promise<void>) | undefined;
+  let kube: KubeClientCache | undefined;
   if (options.mode !== 'controller') {
-    const { createNodeService } = await import('./csi/node/index.js');
+    const [{ createNodeService }, { KubeClientCache }, { watchStartupTaint }] = await Promise.all([
+      import('./csi/node/index.js'), import('./kube/cache.js'), import('./lifecycle/startup-taint.js'),
+    ]);
+    const cache = new KubeClientCache(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {});
+    kube = cache;
     const node = await createNodeService({
-      log, metrics, driverName: options.driverName,
+      log, metrics, driverName: options.driverName, metadataSources: options.metadataSources, kubeClient: () => cache.get(),
       ...(options.volumeAttachLimit !== undefined ? { volumeAttachLimit: options.volumeAttachLimit } : {}),
       ...(options.reservedVolumeAttachments !== undefined ? { reservedVolumeAttachments: options.reservedVolumeAttachments } : {}),
     });
@@ -60,6 +67,15 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
       definition: proto.services.Node.service,
       implementation: wrapService('Node', node.handlers, node.lockKeys, pipeline(proto.services.Node)),
     });
+    const nodeName = process.env.CSI_NODE_NAME;
+    if (process.env.DISABLE_TAINT_WATCHER) {
+      log.info('DISABLE_TAINT_WATCHER is set: the start-up taint is left alone');
+    } else if (!nodeName) {
+      log.info('CSI_NODE_NAME is not set: the start-up taint is left alone');
+    } else {
+      // Started once the socket serves: the taint must not go before the plugin can answer.
+      lifecycle = (signal) => watchStartupTaint({ client: () => cache.get(), nodeName, driverName: options.driverName, log, signal });
+    }
   }
   const identity = identityHandlers({ driverName: options.driverName, version: VERSION, controller: withController, readiness });
   bindings.push({
@@ -79,9 +95,14 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
     throw err;
   }
   log.info({ mode: options.mode, endpoint: socketPath, driver: options.driverName, version: VERSION, metrics: options.httpEndpoint }, 'driver listening');
+  const stopping = new AbortController();
+  const background = lifecycle?.(stopping.signal);
   return {
     socketPath,
     async stop() {
+      stopping.abort();
+      await background;
+      kube?.close();
       await server.stop();
       await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
     },

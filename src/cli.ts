@@ -1,12 +1,15 @@
 // Command line of the driver, shaped like the reference driver's:
 //   ebs-csi-driver [controller|node|all] --endpoint unix:///path/csi.sock [options]
+//   ebs-csi-driver pre-stop-hook [--kubeconfig FILE] [--pre-stop-timeout SECONDS]
 // parseOptions never exits: it returns the options, or throws UsageError with a one-line reason.
 import { parseArgs } from 'node:util';
 import type { LogFormat } from './logger.js';
+import { DEFAULT_METADATA_SOURCES, METADATA_SOURCES, type MetadataSource } from './metadata/types.js';
 import { parseHttpEndpoint } from './metrics/http.js';
 import { parseTagList } from './tags.js';
 
-export type Mode = 'controller' | 'node' | 'all';
+export type Mode = 'controller' | 'node' | 'all' | 'pre-stop-hook';
+const MODES: readonly Mode[] = ['controller', 'node', 'all', 'pre-stop-hook'];
 
 export interface DriverOptions {
   readonly mode: Mode;
@@ -20,6 +23,12 @@ export interface DriverOptions {
   readonly volumeAttachLimit?: number;
   readonly reservedVolumeAttachments?: number;
   readonly userAgentExtra?: string;
+  /** --kubeconfig: talk to the API server this file names instead of the in-cluster one. */
+  readonly kubeconfig?: string;
+  /** --metadata-sources: where the node plugin learns its identity, in order. */
+  readonly metadataSources: readonly MetadataSource[];
+  /** --pre-stop-timeout: pre-stop-hook gives up waiting after this many seconds. */
+  readonly preStopTimeoutSeconds?: number;
 }
 
 export type CliResult = { kind: 'run'; options: DriverOptions } | { kind: 'help' } | { kind: 'version' };
@@ -43,6 +52,9 @@ export const OPTION_SPEC = {
   'volume-attach-limit': { type: 'string', help: 'node: report this many attachable volumes instead of the instance type\'s limit' },
   'reserved-volume-attachments': { type: 'string', help: 'node: attachment slots kept for volumes the driver does not manage' },
   'user-agent-extra': { type: 'string', help: 'text appended to the EC2 user agent' },
+  kubeconfig: { type: 'string', help: 'kubeconfig file for the Kubernetes API (default: the pod\'s service account)' },
+  'metadata-sources': { type: 'string', help: `node: where to learn the instance id, zone and type, tried in order: ${METADATA_SOURCES.join(',')} (default imds,kubernetes)` },
+  'pre-stop-timeout': { type: 'string', help: 'pre-stop-hook: stop waiting for volume detachments after this many seconds (default: until the pod is killed)' },
   help: { type: 'boolean', short: 'h', help: 'print this help and exit' },
   version: { type: 'boolean', help: 'print the version and exit' },
 } as const;
@@ -52,7 +64,7 @@ export function usage(): string {
     const flag = `--${name}${spec.type === 'string' ? ' VALUE' : ''}`;
     return `  ${flag.padEnd(38)}${spec.help}`;
   });
-  return ['Usage: ebs-csi-driver [controller|node|all] [options]', '', 'Options:', ...lines].join('\n');
+  return ['Usage: ebs-csi-driver [controller|node|all|pre-stop-hook] [options]', '', 'Options:', ...lines].join('\n');
 }
 
 function nonNegativeInt(name: string, value: string | undefined, min: number): number | undefined {
@@ -86,9 +98,7 @@ export function parseOptions(argv: readonly string[]): CliResult {
 
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one mode, got: ${parsed.positionals.join(' ')}`);
   const mode = parsed.positionals[0] ?? 'all';
-  if (mode !== 'controller' && mode !== 'node' && mode !== 'all') {
-    throw new UsageError(`mode must be controller, node or all; got "${mode}"`);
-  }
+  if (!isMode(mode)) throw new UsageError(`mode must be one of ${MODES.join(', ')}; got "${mode}"`);
   const format = str('logging-format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--logging-format must be text or json; got "${format}"`);
   const endpoint = str('endpoint') ?? DEFAULT_ENDPOINT;
@@ -118,10 +128,15 @@ export function parseOptions(argv: readonly string[]): CliResult {
   if (clusterId !== undefined && !/^[\w.-]{1,128}$/.test(clusterId)) {
     throw new UsageError(`--k8s-tag-cluster-id may hold letters, digits, '.', '_' and '-' (1-128); got "${clusterId}"`);
   }
+  const kubeconfig = str('kubeconfig');
+  if (kubeconfig !== undefined && kubeconfig.trim() === '') throw new UsageError('--kubeconfig must name a file');
   return {
     kind: 'run',
     options: {
       mode, endpoint, driverName, extraTags, loggingFormat: format, logLevel: logLevelFor(str('v')),
+      metadataSources: parseMetadataSources(str('metadata-sources')),
+      ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+      ...optionalInt('preStopTimeoutSeconds', nonNegativeInt('pre-stop-timeout', str('pre-stop-timeout'), 1)),
       ...(httpEndpoint !== undefined ? { httpEndpoint } : {}),
       ...(clusterId !== undefined ? { clusterId } : {}),
       ...(str('user-agent-extra') !== undefined ? { userAgentExtra: str('user-agent-extra') } : {}),
@@ -133,4 +148,21 @@ export function parseOptions(argv: readonly string[]): CliResult {
 
 function optionalInt<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
+
+function isMode(value: string): value is Mode {
+  return (MODES as readonly string[]).includes(value);
+}
+
+/** "imds,kubernetes" → the sources in order; each must be known, none empty. */
+export function parseMetadataSources(value: string | undefined): MetadataSource[] {
+  if (value === undefined) return [...DEFAULT_METADATA_SOURCES];
+  const sources = value.split(',').map((s) => s.trim());
+  for (const source of sources) {
+    if (!(METADATA_SOURCES as readonly string[]).includes(source)) {
+      throw new UsageError(`--metadata-sources takes a comma-separated list of ${METADATA_SOURCES.join(', ')}; got "${source}" in "${value}"`
+        + (source === 'metadata-labeler' ? ' (the metadata-labeler source is not supported)' : ''));
+    }
+  }
+  return sources as MetadataSource[];
 }

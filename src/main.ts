@@ -18,6 +18,10 @@ async function main(): Promise<number> {
   if (parsed.kind === 'version') { process.stdout.write(`ebs-csi-driver ${VERSION}\n`); return 0; }
 
   const log = createLogger(parsed.options.loggingFormat, parsed.options.logLevel);
+  if (parsed.options.mode === 'pre-stop-hook') {
+    const { runPreStopHook } = await import('./lifecycle/pre-stop-command.js');
+    return runPreStopHook(parsed.options, log);
+  }
   let driver;
   try {
     driver = await startDriver(parsed.options, log);

@@ -34,7 +34,8 @@ export function countNetworkInterfaces(listing: string): number {
   return listing.split('\n').map((l) => l.trim()).filter((l) => l.length > 0).length;
 }
 
-export async function identityFromImds(options: ImdsOptions = {}): Promise<NodeIdentity> {
+/** One IMDSv2 session: a token, then reads that send it. */
+async function imdsSession(options: ImdsOptions): Promise<(path: string) => Promise<string>> {
   const service = new MetadataService({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     httpOptions: { timeout: options.timeoutMs ?? 1000 },
@@ -47,8 +48,20 @@ export async function identityFromImds(options: ImdsOptions = {}): Promise<NodeI
   });
   const token = await service.fetchMetadataToken();
   // The client appends this to the endpoint URL's path, which already ends in "/".
-  const read = (path: string): Promise<string> =>
-    service.request(`latest/${path}`, { headers: { [TOKEN_HEADER]: token } });
+  return (path: string): Promise<string> => service.request(`latest/${path}`, { headers: { [TOKEN_HEADER]: token } });
+}
+
+/**
+ * Network interfaces attached now. Interfaces can be attached after boot (e.g. by the VPC CNI);
+ * on shared-limit types each one takes an EBS slot, so NodeGetInfo asks again each time.
+ */
+export async function networkInterfacesFromImds(options: ImdsOptions = {}): Promise<number> {
+  const read = await imdsSession(options);
+  return Math.max(1, countNetworkInterfaces(await read('meta-data/network/interfaces/macs/')));
+}
+
+export async function identityFromImds(options: ImdsOptions = {}): Promise<NodeIdentity> {
+  const read = await imdsSession(options);
   const readOptional = (path: string): Promise<string | undefined> => read(path).catch(() => undefined);
 
   const [documentText, outpostArn, mappings, macs] = await Promise.all([

@@ -1,23 +1,18 @@
 // Node identity from the Kubernetes Node object named by CSI_NODE_NAME, for nodes where
-// IMDS is unreachable (hop limit 1 with a pod network, or IMDS switched off). Uses the
-// pod's service-account token and the in-cluster API server address, over HTTPS with the
-// cluster CA, through node's own https module: no client library needed for one GET.
-import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
+// IMDS is unreachable (hop limit 1 with a pod network, or IMDS switched off): instance id
+// (and zone) from spec.providerID, zone, region and instance type from the well-known labels.
+import type { KubeApi } from '../kube/client.js';
+import { paths } from '../kube/objects.js';
 import { INSTANCE_ID, type NodeIdentity } from './types.js';
-
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** GETs a path from the API server and parses the JSON body. */
-export type KubernetesGet = (path: string) => Promise<unknown>;
 
 export interface KubernetesOptions {
   readonly env?: NodeJS.ProcessEnv;
-  /** Replaces the HTTPS client (tests). */
-  readonly get?: KubernetesGet;
-  readonly serviceAccountDir?: string;
-  readonly timeoutMs?: number;
+  /** The API client (made once per process by the caller: see kube/index.ts). */
+  readonly client: () => Promise<Pick<KubeApi, 'get'>>;
 }
+
+export const SAGEMAKER_ENI_LABEL = 'sagemaker.amazonaws.com/num-eni-attachments';
+export const SAGEMAKER_BLOCK_DEVICES_LABEL = 'sagemaker.amazonaws.com/num-block-device-mappings';
 
 interface NodeObject {
   readonly metadata?: { readonly labels?: Readonly<Record<string, unknown>> };
@@ -48,55 +43,28 @@ export function identityFromNodeObject(node: unknown, nodeName: string): NodeIde
   }
   const zone = label('topology.kubernetes.io/zone', 'failure-domain.beta.kubernetes.io/zone') ?? parsed.zone;
   if (!zone) throw new Error(`Node ${nodeName} has no topology.kubernetes.io/zone label and no zone in its providerID`);
-  const instanceType = label('node.kubernetes.io/instance-type', 'beta.kubernetes.io/instance-type');
+  // SageMaker HyperPod nodes name their type "ml.<type>".
+  const instanceType = label('node.kubernetes.io/instance-type', 'beta.kubernetes.io/instance-type')?.replace(/^ml\./, '');
   const region = label('topology.kubernetes.io/region', 'failure-domain.beta.kubernetes.io/region') ?? zone.replace(/[a-z]$/, '');
+  // HyperPod also publishes what IMDS would tell about interfaces and boot volumes.
+  const count = (key: string): number | undefined => {
+    const value = label(key);
+    return value !== undefined && /^\d{1,3}$/.test(value) ? Number(value) : undefined;
+  };
+  const networkInterfaces = count(SAGEMAKER_ENI_LABEL);
+  const extraBootVolumes = count(SAGEMAKER_BLOCK_DEVICES_LABEL);
   return {
     source: 'kubernetes', instanceId: parsed.instanceId, availabilityZone: zone, region,
     ...(instanceType ? { instanceType } : {}),
+    ...(networkInterfaces !== undefined ? { networkInterfaces: Math.max(1, networkInterfaces) } : {}),
+    ...(extraBootVolumes !== undefined ? { extraBootVolumes } : {}),
   };
 }
 
-function httpsGetter(host: string, port: number, token: string, ca: Buffer, timeoutMs: number): KubernetesGet {
-  return (path) => new Promise<unknown>((resolve, reject) => {
-    const req = request({
-      host, port, path, method: 'GET', ca, timeout: timeoutMs,
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) {
-          reject(new Error(`GET ${path} answered HTTP ${res.statusCode ?? '?'}: ${body.slice(0, 300)}`));
-          return;
-        }
-        try {
-          resolve(JSON.parse(body) as unknown);
-        } catch {
-          reject(new Error(`GET ${path} answered a body that is not JSON`));
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-export async function identityFromKubernetes(options: KubernetesOptions = {}): Promise<NodeIdentity> {
+export async function identityFromKubernetes(options: KubernetesOptions): Promise<NodeIdentity> {
   const env = options.env ?? process.env;
   const nodeName = env.CSI_NODE_NAME;
   if (!nodeName) throw new Error('CSI_NODE_NAME is not set');
-  let get = options.get;
-  if (!get) {
-    const host = env.KUBERNETES_SERVICE_HOST;
-    const port = Number(env.KUBERNETES_SERVICE_PORT ?? '443');
-    if (!host) throw new Error('KUBERNETES_SERVICE_HOST is not set (not running in a pod?)');
-    const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
-    const [token, ca] = await Promise.all([readFile(`${dir}/token`, 'utf8'), readFile(`${dir}/ca.crt`)]);
-    get = httpsGetter(host, port, token.trim(), ca, options.timeoutMs ?? 5000);
-  }
-  const node = await get(`/api/v1/nodes/${encodeURIComponent(nodeName)}`);
-  return identityFromNodeObject(node, nodeName);
+  const client = await options.client();
+  return identityFromNodeObject(await client.get(paths.node(nodeName)), nodeName);
 }

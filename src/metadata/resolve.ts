@@ -1,15 +1,19 @@
-// Start-up: find out who this node is, IMDS first, then the Kubernetes Node object.
-// When both fail the error names both reasons, so the operator sees what to fix.
+// Start-up: find out who this node is from the sources --metadata-sources names, in order
+// (default: IMDS, then the Kubernetes Node object, as the reference driver). When every source
+// fails the error names each reason, so the operator sees what to fix.
+import type { KubeApi } from '../kube/client.js';
 import type { Logger } from '../logger.js';
 import { identityFromImds, type ImdsOptions } from './imds.js';
-import { identityFromKubernetes, type KubernetesOptions } from './kubernetes.js';
-import type { NodeIdentity } from './types.js';
+import { identityFromKubernetes } from './kubernetes.js';
+import { DEFAULT_METADATA_SOURCES, type MetadataSource, type NodeIdentity } from './types.js';
 
 export interface ResolveOptions {
   readonly log: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  readonly sources?: readonly MetadataSource[];
   readonly imds?: ImdsOptions;
-  readonly kubernetes?: KubernetesOptions;
+  /** The Kubernetes client, made on first use (kube/index.ts). */
+  readonly kubeClient: () => Promise<Pick<KubeApi, 'get'>>;
 }
 
 function reason(err: unknown): string {
@@ -20,22 +24,42 @@ export class NodeIdentityError extends Error {
   override name = 'NodeIdentityError';
 }
 
+// SageMaker HyperPod nodes must not use IMDS (it describes the host, not the node).
+const isHyperPodNode = (name: string | undefined): boolean => name?.startsWith('hyperpod-') === true;
+
 export async function resolveNodeIdentity(options: ResolveOptions): Promise<NodeIdentity> {
   const env = options.env ?? process.env;
-  let imdsFailure = 'switched off by AWS_EC2_METADATA_DISABLED';
-  if (env.AWS_EC2_METADATA_DISABLED?.toLowerCase() !== 'true') {
-    try {
-      return await identityFromImds(options.imds);
-    } catch (err) {
-      imdsFailure = reason(err);
-      options.log.warn({ error: imdsFailure }, 'instance metadata service unavailable; trying the Kubernetes Node object');
+  const sources = options.sources ?? DEFAULT_METADATA_SOURCES;
+  const failures: string[] = [];
+  for (const source of sources) {
+    if (source === 'imds') {
+      if (env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true') {
+        failures.push('IMDS: switched off by AWS_EC2_METADATA_DISABLED');
+        continue;
+      }
+      if (isHyperPodNode(env.CSI_NODE_NAME)) {
+        failures.push('IMDS: not used on a SageMaker HyperPod node');
+        continue;
+      }
+      try {
+        return await identityFromImds(options.imds);
+      } catch (err) {
+        failures.push(`IMDS: ${reason(err)}`);
+        options.log.warn({ error: reason(err), next: sources.slice(sources.indexOf(source) + 1) }, 'instance metadata service unavailable');
+      }
+    } else {
+      try {
+        return await identityFromKubernetes({ env, client: options.kubeClient });
+      } catch (err) {
+        failures.push(`Kubernetes: ${reason(err)}`);
+        options.log.warn({ error: reason(err) }, 'cannot read this node\'s identity from its Node object');
+      }
     }
   }
-  try {
-    return await identityFromKubernetes({ env, ...options.kubernetes });
-  } catch (err) {
-    throw new NodeIdentityError(
-      `cannot tell which EC2 instance this node is. IMDS: ${imdsFailure}. Kubernetes: ${reason(err)}. `
-      + 'Allow IMDSv2 from the pod (hop limit 2), or set CSI_NODE_NAME and let the pod read its Node object.');
-  }
+  const hints = [
+    sources.includes('imds') ? 'allow IMDSv2 from the pod (hop limit 2, or hostNetwork)' : '',
+    sources.includes('kubernetes') ? 'set CSI_NODE_NAME and let the pod read its Node object' : `add "kubernetes" to --metadata-sources`,
+  ].filter((h) => h !== '');
+  throw new NodeIdentityError(`cannot tell which EC2 instance this node is (--metadata-sources=${sources.join(',')}). `
+    + `${failures.join('. ')}. To fix: ${hints.join(', or ')}.`);
 }

@@ -15,3 +15,8 @@ export interface NodeIdentity {
 }
 
 export const INSTANCE_ID = /^i-[0-9a-f]{8,32}$/;
+
+/** --metadata-sources values (the reference's metadata-labeler source is not supported). */
+export const METADATA_SOURCES = ['imds', 'kubernetes'] as const;
+export type MetadataSource = (typeof METADATA_SOURCES)[number];
+export const DEFAULT_METADATA_SOURCES: readonly MetadataSource[] = ['imds', 'kubernetes'];

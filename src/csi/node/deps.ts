@@ -13,4 +13,6 @@ export interface NodeDeps {
   readonly sysRoot: string;
   readonly identity: NodeIdentity;
   readonly maxVolumesPerNode: number;
+  /** When present, NodeGetInfo asks it for a fresh limit instead of maxVolumesPerNode. */
+  readonly currentMaxVolumes?: () => Promise<number>;
 }

@@ -3,8 +3,11 @@
 // that finds out which instance this is.
 import type { NodeHandlers } from '../../generated/csi/v1/Node.js';
 import type { Logger } from '../../logger.js';
-import { maxVolumesPerNode } from '../../metadata/attach-limits.js';
+import type { KubeApi } from '../../kube/client.js';
+import { networkInterfacesFromImds } from '../../metadata/imds.js';
+import { LiveAttachLimit } from '../../metadata/live-limit.js';
 import { resolveNodeIdentity } from '../../metadata/resolve.js';
+import type { MetadataSource } from '../../metadata/types.js';
 import type { Metrics } from '../../metrics/registry.js';
 import { DeviceFinder } from '../../node/device-discovery.js';
 import { runCommand } from '../../node/exec.js';
@@ -20,7 +23,8 @@ import { expandVolume, volumeStats } from './volume-size.js';
 export type { NodeDeps } from './deps.js';
 
 export function nodeHandlers(deps: NodeDeps): AsyncHandlers<NodeHandlers> {
-  const info = nodeInfo(deps.identity, deps.maxVolumesPerNode);
+  const fixed = nodeInfo(deps.identity, deps.maxVolumesPerNode);
+  const { currentMaxVolumes } = deps;
   return {
     NodeStageVolume: (req, ctx) => stageVolume(deps, req, ctx),
     NodeUnstageVolume: (req, ctx) => unstageVolume(deps, req, ctx),
@@ -29,7 +33,7 @@ export function nodeHandlers(deps: NodeDeps): AsyncHandlers<NodeHandlers> {
     NodeExpandVolume: (req, ctx) => expandVolume(deps, req, ctx),
     NodeGetVolumeStats: (req) => volumeStats(deps, req),
     NodeGetCapabilities: () => Promise.resolve(NODE_CAPABILITIES),
-    NodeGetInfo: () => Promise.resolve(info),
+    NodeGetInfo: async () => (currentMaxVolumes ? nodeInfo(deps.identity, await currentMaxVolumes()) : fixed),
   };
 }
 
@@ -50,19 +54,22 @@ export interface NodeServiceOptions {
   readonly driverName: string;
   readonly volumeAttachLimit?: number;
   readonly reservedVolumeAttachments?: number;
+  readonly metadataSources: readonly MetadataSource[];
+  /** The Kubernetes client, made on first use (only when IMDS cannot tell who this node is). */
+  readonly kubeClient: () => Promise<Pick<KubeApi, 'get'>>;
 }
 
 export async function createNodeService(options: NodeServiceOptions): Promise<{
   handlers: AsyncHandlers<NodeHandlers>; lockKeys: LockKeys<NodeHandlers>; nodeId: string;
 }> {
-  const identity = await resolveNodeIdentity({ log: options.log });
-  const maxVolumes = maxVolumesPerNode({
-    ...(identity.instanceType !== undefined ? { instanceType: identity.instanceType } : {}),
-    ...(identity.extraBootVolumes !== undefined ? { extraBootVolumes: identity.extraBootVolumes } : {}),
-    ...(identity.networkInterfaces !== undefined ? { networkInterfaces: identity.networkInterfaces } : {}),
+  const identity = await resolveNodeIdentity({ log: options.log, sources: options.metadataSources, kubeClient: options.kubeClient });
+  const limit = new LiveAttachLimit({
+    identity, log: options.log,
     ...(options.volumeAttachLimit !== undefined ? { volumeAttachLimit: options.volumeAttachLimit } : {}),
     ...(options.reservedVolumeAttachments !== undefined ? { reservedVolumeAttachments: options.reservedVolumeAttachments } : {}),
+    ...(identity.source === 'imds' ? { networkInterfaces: () => networkInterfacesFromImds() } : {}),
   });
+  const maxVolumes = limit.value;
   options.log.info({
     driver: options.driverName, instanceId: identity.instanceId, zone: identity.availabilityZone,
     instanceType: identity.instanceType, identitySource: identity.source, maxVolumesPerNode: maxVolumes,
@@ -74,6 +81,7 @@ export async function createNodeService(options: NodeServiceOptions): Promise<{
     sysRoot: '/sys',
     identity,
     maxVolumesPerNode: maxVolumes,
+    currentMaxVolumes: () => limit.current(),
   });
   return { handlers, lockKeys: nodeLockKeys, nodeId: identity.instanceId };
 }

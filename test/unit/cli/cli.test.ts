@@ -30,6 +30,16 @@ describe('command line', () => {
     assert.equal(o.driverName, 'ebs.example.com');
   });
 
+  it('reads the Kubernetes options and the pre-stop-hook mode', () => {
+    assert.deepEqual(run(['node']).metadataSources, ['imds', 'kubernetes']);
+    const o = run(['node', '--metadata-sources=kubernetes', '--kubeconfig', '/etc/kube/config']);
+    assert.deepEqual(o.metadataSources, ['kubernetes']);
+    assert.equal(o.kubeconfig, '/etc/kube/config');
+    const hook = run(['pre-stop-hook', '--pre-stop-timeout=25']);
+    assert.equal(hook.mode, 'pre-stop-hook');
+    assert.equal(hook.preStopTimeoutSeconds, 25);
+  });
+
   it('answers help and version', () => {
     assert.deepEqual(parseOptions(['--help']), { kind: 'help' });
     assert.deepEqual(parseOptions(['--version']), { kind: 'version' });
@@ -38,7 +48,11 @@ describe('command line', () => {
 
   const bad: [string[], RegExp][] = [
     [['--nope'], /nope/],
-    [['sideways'], /mode must be controller, node or all/],
+    [['sideways'], /mode must be one of controller, node, all, pre-stop-hook/],
+    [['node', '--metadata-sources=imds,metadata-labeler'], /--metadata-sources takes .*imds, kubernetes.*metadata-labeler source is not supported/],
+    [['node', '--metadata-sources='], /--metadata-sources takes/],
+    [['pre-stop-hook', '--pre-stop-timeout=0'], /--pre-stop-timeout.*≥ 1/],
+    [['node', '--kubeconfig='], /--kubeconfig must name a file/],
     [['node', 'extra'], /at most one mode/],
     [['--logging-format=xml'], /text or json/],
     [['--endpoint=tcp://1.2.3.4:5'], /--endpoint/],

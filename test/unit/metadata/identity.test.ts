@@ -101,21 +101,37 @@ describe('identity from the Kubernetes Node object', () => {
     assert.throws(() => identityFromNodeObject({ spec: { providerID: 'kind://x' } }, 'n1'), /Node n1 has no AWS providerID/);
   });
 
+  it('reads HyperPod names and counts', () => {
+    const hyperPod = {
+      metadata: { labels: {
+        'topology.kubernetes.io/zone': 'us-east-2b', 'node.kubernetes.io/instance-type': 'ml.p5.48xlarge',
+        'sagemaker.amazonaws.com/num-eni-attachments': '4', 'sagemaker.amazonaws.com/num-block-device-mappings': '2',
+      } },
+      spec: { providerID: 'aws:///us-east-2b/i-0fedcba9876543210' },
+    };
+    assert.deepEqual(identityFromNodeObject(hyperPod, 'hyperpod-i-0fedcba9876543210'), {
+      source: 'kubernetes', instanceId: 'i-0fedcba9876543210', availabilityZone: 'us-east-2b', region: 'us-east-2',
+      instanceType: 'p5.48xlarge', networkInterfaces: 4, extraBootVolumes: 2,
+    });
+  });
+
   it('GETs the node named by CSI_NODE_NAME', async () => {
     const asked: string[] = [];
-    const identity = await identityFromKubernetes({
-      env: { CSI_NODE_NAME: 'ip-10-0-0-1.ec2.internal' },
-      get: (path) => { asked.push(path); return Promise.resolve(node); },
-    });
+    const client = (): Promise<{ get: (path: string) => Promise<unknown> }> =>
+      Promise.resolve({ get: (path: string) => { asked.push(path); return Promise.resolve(node); } });
+    const identity = await identityFromKubernetes({ env: { CSI_NODE_NAME: 'ip-10-0-0-1.ec2.internal' }, client });
     assert.deepEqual(asked, ['/api/v1/nodes/ip-10-0-0-1.ec2.internal']);
     assert.equal(identity.instanceId, 'i-0fedcba9876543210');
-    await assert.rejects(identityFromKubernetes({ env: {} }), /CSI_NODE_NAME is not set/);
-    await assert.rejects(identityFromKubernetes({ env: { CSI_NODE_NAME: 'n' } }), /KUBERNETES_SERVICE_HOST is not set/);
+    await assert.rejects(identityFromKubernetes({ env: {}, client }), /CSI_NODE_NAME is not set/);
+    const noCluster = (): Promise<never> => Promise.reject(new Error('KUBERNETES_SERVICE_HOST is not set'));
+    await assert.rejects(identityFromKubernetes({ env: { CSI_NODE_NAME: 'n' }, client: noCluster }), /KUBERNETES_SERVICE_HOST is not set/);
   });
 });
 
 describe('resolving the identity at start-up', () => {
   const log = pino({ level: 'silent' });
+  const nodeObject = (object: unknown) => () => Promise.resolve({ get: () => Promise.resolve(object) });
+  const noKubernetes = (): Promise<never> => Promise.reject(new Error('KUBERNETES_SERVICE_HOST is not set'));
   // A port nothing listens on: IMDS fails fast with "connection refused".
   const deadImds = { endpoint: 'http://127.0.0.1:9', timeoutMs: 300 };
 
@@ -123,7 +139,7 @@ describe('resolving the identity at start-up', () => {
     const started = Date.now();
     const identity = await resolveNodeIdentity({
       log, env: { CSI_NODE_NAME: 'n1' }, imds: deadImds,
-      kubernetes: { get: () => Promise.resolve({ metadata: { labels: { 'topology.kubernetes.io/zone': 'us-east-1f' } }, spec: { providerID: 'aws:///us-east-1f/i-0aaaaaaaaaaaaaaaa' } }) },
+      kubeClient: nodeObject({ metadata: { labels: { 'topology.kubernetes.io/zone': 'us-east-1f' } }, spec: { providerID: 'aws:///us-east-1f/i-0aaaaaaaaaaaaaaaa' } }),
     });
     assert.equal(identity.source, 'kubernetes');
     assert.equal(identity.instanceId, 'i-0aaaaaaaaaaaaaaaa');
@@ -133,13 +149,35 @@ describe('resolving the identity at start-up', () => {
   it('skips IMDS when AWS_EC2_METADATA_DISABLED is true', async () => {
     const identity = await resolveNodeIdentity({
       log, env: { AWS_EC2_METADATA_DISABLED: 'true', CSI_NODE_NAME: 'n1' }, imds: { endpoint: 'http://192.0.2.1', timeoutMs: 60_000 },
-      kubernetes: { get: () => Promise.resolve({ spec: { providerID: 'aws:///us-east-1f/i-0aaaaaaaaaaaaaaaa' } }) },
+      kubeClient: nodeObject({ spec: { providerID: 'aws:///us-east-1f/i-0aaaaaaaaaaaaaaaa' } }),
     });
     assert.equal(identity.availabilityZone, 'us-east-1f');
   });
 
+  it('tries only the sources named, in their order', async () => {
+    let asked = 0;
+    const counting = (): Promise<{ get: () => Promise<unknown> }> => {
+      asked += 1;
+      return Promise.resolve({ get: () => Promise.resolve({ spec: { providerID: 'aws:///us-east-1f/i-0bbbbbbbbbbbbbbbb' } }) });
+    };
+    const k8sFirst = await resolveNodeIdentity({ log, env: { CSI_NODE_NAME: 'n1' }, sources: ['kubernetes', 'imds'], imds: deadImds, kubeClient: counting });
+    assert.equal(k8sFirst.source, 'kubernetes');
+    assert.equal(asked, 1);
+    await assert.rejects(resolveNodeIdentity({ log, env: { CSI_NODE_NAME: 'n1' }, sources: ['imds'], imds: deadImds, kubeClient: counting }),
+      /\(--metadata-sources=imds\)\. IMDS: .+To fix: allow IMDSv2 .+ or add "kubernetes" to --metadata-sources/);
+    assert.equal(asked, 1, 'the Kubernetes source is not tried when not named');
+  });
+
+  it('does not ask IMDS on a SageMaker HyperPod node', async () => {
+    const identity = await resolveNodeIdentity({
+      log, env: { CSI_NODE_NAME: 'hyperpod-i-0aaaaaaaaaaaaaaaa' }, imds: { endpoint: 'http://192.0.2.1', timeoutMs: 60_000 },
+      kubeClient: nodeObject({ spec: { providerID: 'aws:///us-east-1f/i-0aaaaaaaaaaaaaaaa' } }),
+    });
+    assert.equal(identity.source, 'kubernetes');
+  });
+
   it('names both failures when neither source works', async () => {
-    await assert.rejects(resolveNodeIdentity({ log, env: {}, imds: deadImds }), (err: unknown) => {
+    await assert.rejects(resolveNodeIdentity({ log, env: {}, imds: deadImds, kubeClient: noKubernetes }), (err: unknown) => {
       assert.ok(err instanceof NodeIdentityError);
       assert.match(err.message, /IMDS: .+\. Kubernetes: CSI_NODE_NAME is not set/);
       return true;
