@@ -83,7 +83,10 @@ function execTokenSource(exec: Dict, file: string): TokenSource {
 
 /** Parses YAML (a superset of JSON); the parser loads only when a kubeconfig is given. */
 async function parseDocument(text: string, file: string): Promise<Dict> {
-  const { parse } = await import('yaml');
+  // The bundle loads yaml's CommonJS build: its functions may sit on the default export.
+  const yaml = await import('yaml') as typeof import('yaml') & { default?: typeof import('yaml') };
+  const parse = typeof yaml.parse === 'function' ? yaml.parse : yaml.default?.parse;
+  if (!parse) throw new KubeConfigError('the YAML parser did not load');
   let doc: unknown;
   try {
     doc = parse(text);
