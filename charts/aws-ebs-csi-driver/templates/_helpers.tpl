@@ -144,3 +144,21 @@ call with (dict "root" $ "selector" $selectorMap "extra" .Values.x.podLabels). *
 {{- $labels := include "ebs.labels" .root | fromYaml -}}
 {{- toYaml (merge (deepCopy .selector) (deepCopy (default (dict) .extra)) $labels) -}}
 {{- end -}}
+
+{{/* Seconds between kubelet's NodeGetInfo calls (CSIDriver nodeAllocatableUpdatePeriodSeconds), or
+empty when off or when the cluster is older than 1.33, which has no such field. */}}
+{{- define "ebs.nodeAllocatableUpdatePeriod" -}}
+{{- $period := int .Values.nodeAllocatableUpdatePeriodSeconds -}}
+{{- if and (ne $period 0) (semverCompare ">=1.33.0-0" .Capabilities.KubeVersion.Version) -}}
+{{- eq $period -1 | ternary 10 $period -}}
+{{- end -}}
+{{- end -}}
+
+{{/* How the image starts the driver (the Dockerfile's ENTRYPOINT), for exec hooks, as a YAML list. */}}
+{{- define "ebs.driverCommand" -}}
+- node
+- --max-semi-space-size=1
+- --no-turbofan
+- --no-maglev
+- /app/dist/bundle/ebs-csi-driver.mjs
+{{- end -}}

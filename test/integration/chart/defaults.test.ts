@@ -49,6 +49,7 @@ void describe('chart with default values', () => {
     const driver = find<K8sObject & { spec: Record<string, unknown> }>(plain.objects, 'CSIDriver');
     assert.deepEqual(driver.spec, {
       attachRequired: true, podInfoOnMount: false, fsGroupPolicy: 'File', volumeLifecycleModes: ['Persistent'],
+      nodeAllocatableUpdatePeriodSeconds: 10,
     });
   });
 
@@ -200,8 +201,10 @@ void describe('chart with default values', () => {
     assert.deepEqual(verbs(resizer, '', 'pods'), [], 'no pod watch with --handle-volume-inuse-error=false');
 
     const node = find<Role>(plain.objects, 'ClusterRole', 'ebs-csi-node');
-    assert.deepEqual(grantedResources(node), ['/nodes']);
-    assert.deepEqual(verbs(node, '', 'nodes'), ['get']);
+    assert.deepEqual(grantedResources(node), ['/nodes', 'storage.k8s.io/csinodes', 'storage.k8s.io/volumeattachments']);
+    assert.deepEqual(verbs(node, '', 'nodes'), ['get', 'patch', 'watch']);
+    assert.deepEqual(verbs(node, 'storage.k8s.io', 'csinodes'), ['get']);
+    assert.deepEqual(verbs(node, 'storage.k8s.io', 'volumeattachments'), ['list', 'watch']);
 
     const leases = find<Role>(plain.objects, 'Role', 'ebs-csi-leader-election');
     assert.deepEqual(grantedResources(leases), ['coordination.k8s.io/leases']);

@@ -62,11 +62,13 @@ export interface RenderOptions {
   readonly set?: readonly string[];
   /** API versions the pretend cluster serves, e.g. SNAPSHOT_API. */
   readonly apiVersions?: readonly string[];
+  /** The pretend cluster's Kubernetes version (default KUBE_VERSION). */
+  readonly kubeVersion?: string;
 }
 
 function templateArgs(options: RenderOptions): string[] {
   return [
-    'template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION,
+    'template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', options.kubeVersion ?? KUBE_VERSION,
     ...(options.valuesFiles ?? []).flatMap((f) => ['--values', join(VALUES_DIR, f)]),
     ...(options.set ?? []).flatMap((s) => ['--set', s]),
     ...(options.apiVersions ?? []).flatMap((a) => ['--api-versions', a]),

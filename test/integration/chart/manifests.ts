@@ -48,6 +48,9 @@ export interface Container {
     readonly httpGet?: { readonly path: string; readonly port: string | number };
     readonly exec?: { readonly command: readonly string[] };
   };
+  readonly lifecycle?: {
+    readonly preStop?: { readonly exec?: { readonly command: readonly string[] } };
+  };
 }
 
 export interface Volume {
