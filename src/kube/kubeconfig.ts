@@ -6,9 +6,11 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
+import type * as Yaml from 'yaml';
 import { KubeConfigError, fileTokenSource, type KubeConnection, type TokenSource } from './connection.js';
 
 type Dict = Readonly<Record<string, unknown>>;
+type YamlModule = typeof Yaml;
 
 const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (d: Dict, key: string): string | undefined => (typeof d[key] === 'string' && d[key] !== '' ? d[key] : undefined);
@@ -84,7 +86,7 @@ function execTokenSource(exec: Dict, file: string): TokenSource {
 /** Parses YAML (a superset of JSON); the parser loads only when a kubeconfig is given. */
 async function parseDocument(text: string, file: string): Promise<Dict> {
   // The bundle loads yaml's CommonJS build: its functions may sit on the default export.
-  const yaml = await import('yaml') as typeof import('yaml') & { default?: typeof import('yaml') };
+  const yaml = await import('yaml') as YamlModule & { default?: YamlModule };
   const parse = typeof yaml.parse === 'function' ? yaml.parse : yaml.default?.parse;
   if (!parse) throw new KubeConfigError('the YAML parser did not load');
   let doc: unknown;
