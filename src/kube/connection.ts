@@ -2,9 +2,10 @@
 // account (KUBERNETES_SERVICE_HOST/PORT, the token and CA the kubelet mounts); with
 // --kubeconfig, that file's current context (kubeconfig.ts).
 //
-// Why not @kubernetes/client-node: loading it (with the clients and one request the taint
-// watcher makes) took the node plugin's idle RSS from 69.0 to 92.5 MiB on Node 24 with the
-// image's flags (README, "Kubernetes API"), and the node plugin needs it at every start-up on
+// Why not @kubernetes/client-node: loading it (with the clients and the requests the taint
+// watcher makes) took the node plugin's idle RSS from 69.6 to 92.9 MiB on Node 24 with the
+// image's flags, against 72.0 MiB with this client watching (README, "The node's life in
+// Kubernetes"; scripts/bench-kube-client.mjs), and the node plugin needs it at every start-up on
 // every node. The driver needs six calls (get, patch, list, watch on three kinds), so a small
 // typed client over node:https (client.ts) serves it.
 import { readFile } from 'node:fs/promises';
