@@ -44,8 +44,12 @@ async function main(): Promise<number> {
 main().then((code) => {
   process.exitCode = code;
   // A failed start may leave a timer or a connection behind (the first permission check, an
-  // SDK socket); nothing may keep alive a process that serves nothing.
+  // SDK socket); nothing may keep alive a process that serves nothing. After a clean stop too:
+  // the instance-metadata client opens a keep-alive agent per request (NodeGetInfo re-reads the
+  // interface count), whose idle sockets would hold the process for seconds. Exit once stdout
+  // has taken the last log lines.
   if (code !== 0) process.exit(code);
+  process.stdout.write('', () => process.exit(code));
 }, (err: unknown) => {
   process.stderr.write(`ebs-csi-driver: unexpected failure: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exitCode = 1;

@@ -32,7 +32,7 @@ describe('command line', () => {
   it('prints usage with --help and the version with --version', async () => {
     const help = await runCli(['--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /Usage: ebs-csi-driver \[controller\|node\|all\]/);
+    assert.match(help.stdout, /Usage: ebs-csi-driver \[controller\|node\|all\|pre-stop-hook\]/);
     assert.match(help.stdout, /--k8s-tag-cluster-id/);
     const version = await runCli(['--version']);
     assert.equal(version.code, 0);
