@@ -7,6 +7,7 @@
 // ten minutes and the taint removed each time it comes back.
 import type { KubeApi } from '../kube/client.js';
 import { KubeApiError } from '../kube/client.js';
+import { KubeConfigError } from '../kube/connection.js';
 import { csiNodeDrivers, nodeView, paths, type NodeView } from '../kube/objects.js';
 import type { Logger } from '../logger.js';
 import { Backoff, errorText, sleep } from './backoff.js';
@@ -109,7 +110,9 @@ export async function watchStartupTaint(options: StartupTaintOptions): Promise<v
   try {
     client = await options.client();
   } catch (err) {
-    log.error({ error: errorText(err) }, 'cannot reach the Kubernetes API: the start-up taint will not be removed');
+    // Not in a pod (no service account) is a setup choice, not a failure; anything else is one.
+    const level = err instanceof KubeConfigError ? 'warn' : 'error';
+    log[level]({ error: errorText(err) }, 'no Kubernetes API to talk to: the start-up taint will not be removed');
     return;
   }
   const remover = new StartupTaintRemover(client, options);
