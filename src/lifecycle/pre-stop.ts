@@ -82,6 +82,7 @@ export async function preStopHook(options: PreStopOptions): Promise<PreStopOutco
         log.info({ waitedSeconds: Math.round((Date.now() - started) / 100) / 10 }, 'no VolumeAttachment names this node: the node plugin may stop');
         return 'detached';
       }
+      const watchStarted = Date.now();
       for await (const event of client.watch(paths.volumeAttachments, { query: { resourceVersion }, timeoutSeconds: 60, signal })) {
         const va = volumeAttachmentView(event.object);
         const rv = (event.object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
@@ -96,6 +97,8 @@ export async function preStopHook(options: PreStopOptions): Promise<PreStopOutco
         if (attached.size === 0) break;
       }
       backoff.reset();
+      // A server that ends watches at once must not make this a busy loop.
+      if (attached.size > 0 && Date.now() - watchStarted < 1000) await sleep(1000, signal);
     } catch (err) {
       if (signal.aborted) break;
       resourceVersion = undefined; // list afresh (a 410 Gone, or a broken watch)

@@ -127,6 +127,7 @@ export async function watchStartupTaint(options: StartupTaintOptions): Promise<v
         resourceVersion = node.resourceVersion;
       }
       const remainingSeconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+      const watchStarted = Date.now();
       const events = client.watch(paths.nodes, {
         query: { fieldSelector: `metadata.name=${options.nodeName}`, resourceVersion },
         timeoutSeconds: Math.min(300, remainingSeconds),
@@ -138,6 +139,8 @@ export async function watchStartupTaint(options: StartupTaintOptions): Promise<v
         if (event.type === 'ADDED' || event.type === 'MODIFIED') await remover.handle(node, window);
       }
       backoff.reset();
+      // A server that ends watches at once must not make this a busy loop.
+      if (Date.now() - watchStarted < 1000) await sleep(1000, window);
     } catch (err) {
       if (window.aborted) break;
       if (err instanceof KubeApiError && err.status === 410) {
