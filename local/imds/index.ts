@@ -18,7 +18,13 @@ export interface ImdsOptions {
 export interface RunningImds {
   /** Give this to the node as AWS_EC2_METADATA_SERVICE_ENDPOINT. */
   readonly endpoint: string;
+  /** What the service tells now (as read at start, or at the last refresh). */
   readonly facts: InstanceMetadataFacts;
+  /**
+   * Reads the instance from the emulator again and serves that from now on, as the real
+   * service shows an interface attached after boot.
+   */
+  refresh(): Promise<InstanceMetadataFacts>;
   stop(): Promise<void>;
 }
 
@@ -68,13 +74,20 @@ export async function startImds(options: ImdsOptions): Promise<RunningImds> {
   const host = options.host ?? '127.0.0.1';
   assertLoopback(host, 'the metadata service address');
   assertLoopback(new URL(options.emulator).hostname, 'the emulator endpoint');
-  const facts = await describeForMetadata(options.emulator, options.instanceId, options.region ?? 'us-east-1');
-  const server = await serveMetadata(buildMetadataTree(facts), host, options.port ?? 0);
+  const region = options.region ?? 'us-east-1';
+  let facts = await describeForMetadata(options.emulator, options.instanceId, region);
+  let tree = buildMetadataTree(facts);
+  const server = await serveMetadata(() => tree, host, options.port ?? 0);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     endpoint: `http://${host}:${port}`,
-    facts,
+    get facts() { return facts; },
+    refresh: async () => {
+      facts = await describeForMetadata(options.emulator, options.instanceId, region);
+      tree = buildMetadataTree(facts);
+      return facts;
+    },
     stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -63,9 +63,10 @@ export function handleMetadataRequest(tree: MetadataTree, tokens: TokenStore, re
   reply(res, 200, body, type);
 }
 
-export async function serveMetadata(tree: MetadataTree, host: string, port: number): Promise<Server> {
+/** Serves the tree `current` answers at each request (an instance's metadata changes, e.g. a new interface). */
+export async function serveMetadata(current: () => MetadataTree, host: string, port: number): Promise<Server> {
   const tokens = new TokenStore();
-  const server = createServer((req, res) => handleMetadataRequest(tree, tokens, req, res));
+  const server = createServer((req, res) => handleMetadataRequest(current(), tokens, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => { server.off('error', reject); resolve(); });

@@ -4,7 +4,7 @@
 // the instance-type table's (EC2's DescribeInstanceTypes answer) less what the node has attached.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeImagesCommand, DescribeSubnetsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, DescribeImagesCommand, DetachNetworkInterfaceCommand, DescribeSubnetsCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { startImds } from '../../../local/imds/index.js';
 import { startDriver } from '../../support/driver.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';
@@ -52,16 +52,19 @@ describe('NodeGetInfo attach limits on emulator instances', () => {
   });
   after(async () => { await moto?.stop(); });
 
+  async function attachInterface(instanceId: string, deviceIndex: number): Promise<string> {
+    const eni = await moto.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }));
+    const attached = await moto.ec2.send(new AttachNetworkInterfaceCommand({ InstanceId: instanceId, NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId ?? '', DeviceIndex: deviceIndex }));
+    return attached.AttachmentId ?? '';
+  }
+
   async function launch(c: Case): Promise<string> {
     const out = await moto.ec2.send(new RunInstancesCommand({
       ImageId: imageId, MinCount: 1, MaxCount: 1, InstanceType: c.type as never, SubnetId: subnetId,
       BlockDeviceMappings: Array.from({ length: c.extraVolumes }, (_, i) => ({ DeviceName: `/dev/sd${String.fromCharCode(102 + i)}`, Ebs: { VolumeSize: 1 } })),
     }));
     const instanceId = out.Instances?.[0]?.InstanceId ?? '';
-    for (let i = 1; i <= c.extraInterfaces; i++) {
-      const eni = await moto.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }));
-      await moto.ec2.send(new AttachNetworkInterfaceCommand({ InstanceId: instanceId, NetworkInterfaceId: eni.NetworkInterface?.NetworkInterfaceId ?? '', DeviceIndex: i }));
-    }
+    for (let i = 1; i <= c.extraInterfaces; i++) await attachInterface(instanceId, i);
     return instanceId;
   }
 
@@ -81,6 +84,36 @@ describe('NodeGetInfo attach limits on emulator instances', () => {
           const info = await driver.node.NodeGetInfo({});
           assert.equal(info.nodeId, instanceId);
           assert.equal(Number(info.maxVolumesPerNode), c.want);
+        } finally {
+          await driver.stop();
+        }
+      } finally {
+        await imds.stop();
+      }
+    });
+  }
+
+  // What kubelet's periodic NodeGetInfo (CSIDriver nodeAllocatableUpdatePeriodSeconds) relies on:
+  // the same running plugin answers a new limit once an interface is attached after boot (the
+  // VPC CNI does that as pods arrive), and the old one once it is detached again.
+  for (const live of [{ type: 'm5.large', before: 26, attached: 24, detached: 25 }, { type: 'm7i.large', before: 31, attached: 31, detached: 31 }]) {
+    it(`${live.type}: interfaces attached after start-up count at the next NodeGetInfo (${live.before} → ${live.attached} → ${live.detached})`, async () => {
+      const instanceId = await launch({ type: live.type, extraInterfaces: 0, extraVolumes: 0, want: live.before });
+      const imds = await startImds({ emulator: moto.endpoint, instanceId });
+      try {
+        const env: Record<string, string> = { ...moto.env, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint };
+        delete env.AWS_EC2_METADATA_DISABLED;
+        const driver = await startDriver({ mode: 'node', env, args: ['--metadata-sources=imds'] });
+        try {
+          assert.equal(Number((await driver.node.NodeGetInfo({})).maxVolumesPerNode), live.before);
+          const first = await attachInterface(instanceId, 1);
+          await attachInterface(instanceId, 2);
+          assert.equal((await imds.refresh()).networkInterfaces.length, 3, 'the metadata shows the new interfaces');
+          assert.equal(Number((await driver.node.NodeGetInfo({})).maxVolumesPerNode), live.attached);
+          await moto.ec2.send(new DetachNetworkInterfaceCommand({ AttachmentId: first }));
+          assert.equal((await imds.refresh()).networkInterfaces.length, 2, 'the metadata shows the detached interface gone');
+          assert.equal(Number((await driver.node.NodeGetInfo({})).maxVolumesPerNode), live.detached);
+          if (live.attached !== live.before) assert.match(driver.output(), /attach limit changed/);
         } finally {
           await driver.stop();
         }
