@@ -1,6 +1,7 @@
 // Runs the containers of a rendered pod template as processes on this machine, doing for them
-// what a kubelet would: each emptyDir becomes a directory and every mountPath in a container's
-// arguments points there; the pod's network becomes loopback (0.0.0.0:PORT listens on a free
+// what a kubelet would: each emptyDir, and each hostPath (under a directory standing for the
+// host's root), becomes a directory and every mountPath in a container's arguments points there;
+// an env fieldRef reads the pod's name, namespace or node; the pod's network becomes loopback (0.0.0.0:PORT listens on a free
 // 127.0.0.1 port); the pod's ServiceAccount token becomes a kubeconfig; POD_NAMESPACE says the
 // namespace the mounted namespace file would; and a container that exits is started again with a
 // short back-off (restartPolicy Always), which is how sidecars recover from a driver restart.
@@ -35,6 +36,13 @@ export interface PodRunOptions {
   readonly spec: PodSpec;
   readonly kubeconfig: string;
   readonly commandFor: CommandFor;
+  /** The Node the pod is bound to (spec.nodeName), for env fieldRefs; a DaemonSet pod has one. */
+  readonly nodeName?: string;
+  /**
+   * The directory standing for the host's root, where hostPath volumes are (default: the pod's
+   * own). Pods of one node share it; keep it short, as a UNIX socket path must stay under 108 bytes.
+   */
+  readonly hostRoot?: string;
 }
 
 export interface RunningPod {
@@ -48,6 +56,8 @@ export interface RunningPod {
   restarts(container: string): number;
   /** Everything a container printed, across its restarts (the last 256 KiB of each run). */
   output(container: string): string;
+  /** The environment a container runs with (its env list, fieldRefs resolved), e.g. for an exec hook. */
+  env(container: string): Readonly<Record<string, string>>;
   /** Signals a container's current process; the pod starts it again when it exits. */
   kill(container: string, signal: NodeJS.Signals): void;
   stop(): Promise<void>;
@@ -81,11 +91,16 @@ async function translateArgs(container: Container, volumes: ReadonlyMap<string, 
   return args;
 }
 
-function containerEnv(container: Container): Record<string, string> {
+function containerEnv(container: Container, fields: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
-    if (e.value === undefined) throw new Error(`container ${container.name}: env ${e.name} has no literal value; the pod runner supports only value`);
-    env[e.name] = e.value;
+    const fieldPath = e.valueFrom?.fieldRef?.fieldPath;
+    const value = e.value ?? (fieldPath !== undefined ? fields[fieldPath] : undefined);
+    if (value === undefined) {
+      throw new Error(`container ${container.name}: env ${e.name} is neither a literal value nor a fieldRef the pod runner knows `
+        + `(${Object.entries(fields).filter(([, v]) => v !== undefined).map(([k]) => k).join(', ')})`);
+    }
+    env[e.name] = value;
   }
   return env;
 }
@@ -95,12 +110,15 @@ export async function runPod(options: PodRunOptions): Promise<RunningPod> {
   const root = join(supervisor.stateDir, options.name);
   const volumes = new Map<string, string>();
   for (const v of spec.volumes ?? []) {
-    if (v.emptyDir === undefined) throw new Error(`pod ${options.name}: volume ${v.name} is not an emptyDir; the pod runner supports only those`);
-    const dir = join(root, v.name);
+    // The host is a directory of the pod's own: tests never write into the machine's kubelet or /dev.
+    const dir = v.emptyDir !== undefined ? join(root, v.name) : v.hostPath !== undefined ? join(options.hostRoot ?? join(root, 'host'), v.hostPath.path) : undefined;
+    if (dir === undefined) throw new Error(`pod ${options.name}: volume ${v.name} is neither an emptyDir nor a hostPath; the pod runner supports only those`);
     mkdirSync(dir, { recursive: true });
     volumes.set(v.name, dir);
   }
   const context: PodContext = { volumes, kubeconfig: options.kubeconfig };
+  const fields = { 'metadata.name': options.name, 'metadata.namespace': options.namespace, 'spec.nodeName': options.nodeName };
+  const envOf = (container: Container): Record<string, string> => ({ POD_NAMESPACE: options.namespace, ...containerEnv(container, fields) });
 
   interface Slot { process: Supervised; restarts: number; previous: string; timer?: NodeJS.Timeout }
   const slots = new Map<string, Slot>();
@@ -115,7 +133,7 @@ export async function runPod(options: PodRunOptions): Promise<RunningPod> {
         name: `${options.name}-${container.name}`,
         file: command.file,
         args: command.args,
-        env: { POD_NAMESPACE: options.namespace, ...containerEnv(container), ...command.env },
+        env: { ...envOf(container), ...command.env },
       });
       void child.exited.then(() => {
         const slot = slots.get(container.name);
@@ -146,6 +164,11 @@ export async function runPod(options: PodRunOptions): Promise<RunningPod> {
     process: (c) => slot(c).process,
     restarts: (c) => slot(c).restarts,
     output: (c) => slot(c).previous + slot(c).process.output(),
+    env: (c) => {
+      const container = spec.containers.find((k) => k.name === c);
+      if (!container) throw new Error(`pod ${options.name} has no container ${c}`);
+      return envOf(container);
+    },
     kill: (c, signal) => slot(c).process.kill(signal),
     stop: async () => {
       stopping = true;

@@ -128,12 +128,20 @@ export interface Container {
   readonly name: string;
   readonly image: string;
   readonly args?: readonly string[];
-  readonly env?: readonly { readonly name: string; readonly value?: string }[];
+  readonly env?: readonly EnvVar[];
   readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
+  readonly lifecycle?: { readonly preStop?: { readonly exec?: { readonly command?: readonly string[] } } };
+}
+
+export interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly valueFrom?: { readonly fieldRef?: { readonly fieldPath: string } };
 }
 
 export interface PodSpec {
   readonly serviceAccountName?: string;
+  readonly terminationGracePeriodSeconds?: number;
   readonly containers: readonly Container[];
   readonly volumes?: readonly { readonly name: string; readonly emptyDir?: unknown; readonly hostPath?: { readonly path: string } }[];
 }
