@@ -25,9 +25,9 @@ export interface RunResult {
 }
 
 /** Runs a program with an argv array (never a shell) and reports its exit code instead of throwing. */
-export function run(file: string, args: readonly string[]): Promise<RunResult> {
+export function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
-    execFile(file, [...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(file, [...args], { maxBuffer: 64 * 1024 * 1024, ...(env ? { env } : {}) }, (err, stdout, stderr) => {
       // A numeric code is the program's exit status; anything else (ENOENT...) means it never ran.
       if (err && typeof err.code !== 'number') {
         reject(new Error(`${file} could not run: ${err.message}`));

@@ -1,6 +1,7 @@
 // Every storage flow the e2e stage runs on each Kubernetes minor, in order.
 import type { Flow } from '../suite.js';
 import { attachFlow } from './attach.js';
+import { attachLimitRefreshFlow } from './attach-limit-refresh.js';
 import { attributesClassFlow, expansionFlow } from './expansion.js';
 import { immediateFlow } from './immediate.js';
 import { noLeaksFlow } from './no-leaks.js';
@@ -12,6 +13,6 @@ import { userErrorsFlow } from './user-errors.js';
 import { waitForConsumerFlow } from './wait-for-consumer.js';
 
 export const FLOWS: readonly Flow[] = [
-  immediateFlow, waitForConsumerFlow, attachFlow, snapshotFlow, expansionFlow, attributesClassFlow, reclaimFlow,
+  immediateFlow, waitForConsumerFlow, attachFlow, attachLimitRefreshFlow, snapshotFlow, expansionFlow, attributesClassFlow, reclaimFlow,
   userErrorsFlow, restartDuringProvisioningFlow, restartDuringAttachFlow, noLeaksFlow, sidecarLogsFlow,
 ];

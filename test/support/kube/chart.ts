@@ -1,5 +1,6 @@
 // The chart as the e2e tests install it: `helm template` with test values (written to the state
-// directory, since they carry the emulator's loopback endpoint), the objects it renders applied
+// directory, since they carry the emulator's loopback endpoint), told the Kubernetes version or
+// (as `helm install` does) asking the API server for it, the objects it renders applied
 // to the API server as a user's `helm install` would create them, and the controller Deployment
 // handed to controller-pod.ts, which runs its containers as processes.
 import { writeFileSync } from 'node:fs';
@@ -30,15 +31,30 @@ export interface ChartValues {
   readonly [key: string]: unknown;
 }
 
+let renders = 0;
+
+export interface RenderOptions {
+  /**
+   * Render as `helm install` does, from this API server (a kubeconfig file): helm asks the server
+   * for its version and APIs (.Capabilities) instead of being told, and validates every object
+   * against the server's OpenAPI schema. Only before the chart's objects exist there: helm refuses
+   * to "install" over objects it did not create.
+   */
+  readonly discoverFrom?: string;
+}
+
 /** helm template of the repository's chart for a Kubernetes version, with these values. */
-export async function renderChart(stateDir: string, kubeVersion: string, values: ChartValues): Promise<RenderedChart> {
+export async function renderChart(stateDir: string, kubeVersion: string, values: ChartValues, options: RenderOptions = {}): Promise<RenderedChart> {
   await requireHelm();
-  const valuesFile = join(stateDir, 'e2e-values.yaml');
+  const valuesFile = join(stateDir, `e2e-values-${renders += 1}.yaml`);
   writeFileSync(valuesFile, stringify(values));
-  const result = await run(HELM, [
-    'template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', kubeVersion.replace(/^v/, ''),
-    '--api-versions', SNAPSHOT_API, '--values', valuesFile,
-  ]);
+  const target = options.discoverFrom !== undefined
+    ? ['--validate', '--kubeconfig', options.discoverFrom]
+    : ['--kube-version', kubeVersion.replace(/^v/, ''), '--api-versions', SNAPSHOT_API];
+  // helm keeps what it discovers under ~/.kube/cache by server address; a later control plane on
+  // the same port would read another server's APIs from there. Keep it in the test's own state.
+  const env = { ...process.env, KUBECACHEDIR: join(stateDir, 'kube-cache') };
+  const result = await run(HELM, ['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, ...target, '--values', valuesFile], env);
   if (result.code !== 0) throw new Error(`helm template failed (exit ${result.code}): ${result.stderr}`);
   const objects = parseManifests(result.stdout) as readonly KubeObject[];
   const workload = (kind: string, component: string): Workload => {

@@ -104,10 +104,9 @@ export async function startDriverCluster(options: DriverClusterOptions): Promise
       ...given,
       controller: { ...givenController, env: [...emulatorControllerEnv(proxy.endpoint), ...(givenController.env ?? [])] },
     };
-    const [chart] = await Promise.all([
-      renderChart(supervisor.stateDir, options.version, values),
-      installSnapshotCrds(admin),
-    ]);
+    // The snapshot CRDs first: helm then finds their API on the server, as on a cluster that has them.
+    await installSnapshotCrds(admin);
+    const chart = await renderChart(supervisor.stateDir, options.version, values, { discoverFrom: plane.adminKubeconfig });
     await applyAll(admin, chart.applied);
     const nodes = await Promise.all(instances.map((id) => registerNode(admin, supervisor, (moto as Emulator).endpoint, id, DRIVER_NAME)));
 
