@@ -101,6 +101,11 @@ export async function preStopHook(options: PreStopOptions): Promise<PreStopOutco
       if (attached.size > 0 && Date.now() - watchStarted < 1000) await sleep(1000, signal);
     } catch (err) {
       if (signal.aborted) break;
+      // Refused: waiting out the grace period would only delay every drain. Fail, naming the fix
+      // (kubelet records the hook's failure as a FailedPreStopHook event and stops the pod).
+      if (err instanceof KubeApiError && (err.status === 401 || err.status === 403)) {
+        throw new Error(`not allowed to list or watch VolumeAttachments (the node ClusterRole needs volumeattachments list and watch): ${err.message}`);
+      }
       resourceVersion = undefined; // list afresh (a 410 Gone, or a broken watch)
       if (!(err instanceof KubeApiError && err.status === 410)) {
         const delay = backoff.delay();
