@@ -30,23 +30,31 @@ function attacherArgs(objects: readonly K8sObject[]): readonly string[] {
 void describe('chart: node lifecycle', () => {
   before(requireHelm);
 
-  void it('runs the image\'s command in pre-stop-hook mode, 5 seconds inside the grace period', async () => {
+  void it('runs the image\'s command in pre-stop-hook mode, with the plugin\'s driver name and log settings, 5 seconds inside the grace period', async () => {
     const { objects } = await render();
     const image = parseImageRuntime(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
     const command = preStopOf(objects);
     // The Dockerfile's ENTRYPOINT, word for word: "node", its flags, the bundle.
     const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'))?.[1];
     assert.ok(entrypoint, 'the Dockerfile has an exec-form ENTRYPOINT');
-    assert.deepEqual(command.slice(0, -2), JSON.parse(entrypoint) as string[]);
+    const entry = JSON.parse(entrypoint) as string[];
+    assert.deepEqual(command.slice(0, entry.length), entry);
     assert.deepEqual(command.slice(1, 1 + image.nodeArgs.length), image.nodeArgs);
-    const args = command.slice(-2);
+    const args = command.slice(entry.length);
     for (const arg of args.filter((a) => a.startsWith('--'))) assert.ok((arg.slice(2).split('=')[0] ?? '') in OPTION_SPEC, arg);
     const parsed = parseOptions(args);
     assert.equal(parsed.kind, 'run');
     assert.equal(parsed.kind === 'run' ? parsed.options.mode : '', 'pre-stop-hook');
     assert.equal(parsed.kind === 'run' ? parsed.options.preStopTimeoutSeconds : 0, 55);
+    // The hook waits for the plugin's own VolumeAttachments and logs as the plugin does.
+    const plugin = container(find<Workload>(objects, 'DaemonSet', 'ebs-csi-node'), 'ebs-plugin').args ?? [];
+    for (const name of ['driver-name', 'logging-format', 'v']) assert.equal(flag(args, name), flag(plugin, name), `--${name}`);
     const pod = find<Workload>(objects, 'DaemonSet', 'ebs-csi-node').spec.template.spec as { terminationGracePeriodSeconds?: number };
     assert.equal(pod.terminationGracePeriodSeconds, 60);
+
+    const renamed = await render({ set: ['driverName=ebs.example.com', 'logging.format=json'] });
+    assert.equal(flag(preStopOf(renamed.objects), 'driver-name'), 'ebs.example.com');
+    assert.equal(flag(preStopOf(renamed.objects), 'logging-format'), 'json');
 
     const short = await render({ set: ['node.terminationGracePeriodSeconds=3'] });
     assert.equal(flag(preStopOf(short.objects), 'pre-stop-timeout'), '1', 'never less than a second');
