@@ -5,6 +5,7 @@
 // handler settles, the call is answered and its keys are released there and then.
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import { runInCall } from '../call-scope.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import { toGrpcFailure } from './errors.js';
@@ -133,7 +134,8 @@ export function wrapService<H>(
         }
         finish(outcome.code, outcome.message, outcome.response);
       };
-      fn(request, { log, signal }).then(
+      // Deep layers see the signal through the call scope and start no change once it fires.
+      runInCall(signal, () => fn(request, { log, signal })).then(
         (response) => settle({ code: status.OK, response }),
         (err: unknown) => {
           const failure = toGrpcFailure(err);
