@@ -1,0 +1,189 @@
+// 100 create → publish → unpublish → delete lifecycles through the controller while EC2
+// misbehaves and the controller is SIGKILLed and restarted mid-run. An EC2 fault proxy in
+// front of moto fails 20 % of the calls (RequestLimitExceeded 503, InternalError 500,
+// connection reset, a 10 s stall, the response dropped after the emulator acted); the
+// clients retry every call the way the CSI sidecars do (same request, backoff, a 15 s
+// deadline per attempt). Printed: the figures; asserted: 100 complete, 0 leaked volumes,
+// 0 duplicated volumes (one CSIVolumeName, two volumes), 0 attachments left, and the
+// driver back after every kill. Leaks and duplicates are counted from what moto created
+// through the proxy, not from anything the driver says.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { status } from '@grpc/grpc-js';
+import { DescribeInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { connectCsi, type CsiClients } from '../../support/csi-client.js';
+import { startDriver, type DriverProcess } from '../../support/driver.js';
+import { FAULT_KINDS, startEc2FaultProxy, type FaultProxy } from '../../support/ec2-fault-proxy.js';
+import { startMoto, type Emulator } from '../../support/moto.js';
+
+const LIFECYCLES = Number(process.env.FAULT_LIFECYCLES ?? 100);
+const CONCURRENCY = 25;
+const FAULT_RATE = 0.2;
+const STALL_MS = 10_000;
+const SEED = Number(process.env.FAULT_SEED ?? 20_260_609);
+/** What the sidecars use by default for one attempt (external-provisioner/attacher --timeout). */
+const ATTEMPT_DEADLINE_MS = 15_000;
+const KILL_EVERY_MS: readonly [number, number] = [5_000, 10_000];
+const GIB = 1024 ** 3;
+const ZONE = 'us-east-1a';
+const mountCap = { mount: { fsType: 'ext4', mountFlags: [] }, accessMode: { mode: 'SINGLE_NODE_WRITER' as const } };
+
+/** Codes a sidecar retries (the request was fine; the plugin or EC2 was not, for now). */
+const RETRIED: ReadonlySet<number> = new Set([
+  status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.ABORTED, status.CANCELLED, status.INTERNAL, status.UNKNOWN,
+  status.RESOURCE_EXHAUSTED, status.FAILED_PRECONDITION,
+]);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('lifecycles under EC2 faults and controller kills', () => {
+  let moto: Emulator;
+  let proxy: FaultProxy;
+  let dir: string;
+  let socket: string;
+  let env: Record<string, string>;
+  let driver: DriverProcess | undefined;
+  let node: string;
+
+  before(async () => {
+    moto = await startMoto();
+    node = await moto.runInstance(ZONE);
+    proxy = await startEc2FaultProxy({ upstream: moto.endpoint, rate: FAULT_RATE, stallMs: STALL_MS, seed: SEED });
+    dir = await mkdtemp(join(tmpdir(), 'ebs-fault-'));
+    socket = join(dir, 'csi.sock');
+    env = { ...moto.env, AWS_ENDPOINT_URL_EC2: proxy.endpoint };
+    driver = await startDriver({ mode: 'controller', env, socket });
+  });
+
+  after(async () => {
+    await driver?.stop();
+    await proxy?.stop();
+    await moto?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`${LIFECYCLES} lifecycles complete with 0 leaked, 0 duplicated volumes and 0 attachments left`, { timeout: 10 * 60_000 }, async () => {
+    const clients: CsiClients = connectCsi(socket);
+    const retriesByCode = new Map<string, number>();
+    const started = Date.now();
+    /** False once the run is over, or the driver is down for good. */
+    let running = true;
+
+    /** One CSI call as a sidecar makes it: the same request again after each retryable failure. */
+    const asSidecar = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+      let delay = 200;
+      for (;;) {
+        try {
+          return await call();
+        } catch (err) {
+          const e = err as { code?: number; details?: string };
+          if (typeof e.code !== 'number' || !RETRIED.has(e.code)) throw new Error(`${what}: ${e.details ?? String(err)} (not a code to retry)`);
+          const name = status[e.code] ?? String(e.code);
+          retriesByCode.set(name, (retriesByCode.get(name) ?? 0) + 1);
+          if (!running || Date.now() - started > 8 * 60_000) throw new Error(`${what}: gave up (${running ? 'after 8 min' : 'the driver is down'}): ${name} ${e.details ?? ''}`);
+          await sleep(delay * (1 + Math.random()));
+          delay = Math.min(delay * 2, 3000);
+        }
+      }
+    };
+
+    const lifecycle = async (i: number): Promise<void> => {
+      const name = `pvc-fault-${i}`;
+      const created = await asSidecar(`CreateVolume ${name}`, () => clients.controller.CreateVolume({
+        name, capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap], parameters: { type: 'gp3' },
+        accessibilityRequirements: { requisite: [{ segments: { 'topology.kubernetes.io/zone': ZONE } }] },
+      }, ATTEMPT_DEADLINE_MS));
+      const volumeId = created.volume?.volumeId ?? '';
+      assert.match(volumeId, /^vol-/);
+      await asSidecar(`ControllerPublishVolume ${volumeId}`, () => clients.controller.ControllerPublishVolume({
+        volumeId, nodeId: node, volumeCapability: mountCap,
+      }, ATTEMPT_DEADLINE_MS));
+      await asSidecar(`ControllerUnpublishVolume ${volumeId}`, () => clients.controller.ControllerUnpublishVolume({ volumeId, nodeId: node }, ATTEMPT_DEADLINE_MS));
+      await asSidecar(`DeleteVolume ${volumeId}`, () => clients.controller.DeleteVolume({ volumeId }, ATTEMPT_DEADLINE_MS));
+    };
+
+    // SIGKILL the controller every 5–10 s and start a new one on the same socket. A start
+    // that fails is tried again; three failures in a row mean the driver is down for good.
+    const restarts: number[] = [];
+    const failedStarts: string[] = [];
+    const killer = (async () => {
+      while (running) {
+        await sleep(KILL_EVERY_MS[0] + Math.random() * (KILL_EVERY_MS[1] - KILL_EVERY_MS[0]));
+        if (!running) break;
+        await driver?.kill();
+        driver = undefined;
+        const down = Date.now();
+        for (let attempt = 1; driver === undefined; attempt++) {
+          try {
+            driver = await startDriver({ mode: 'controller', env, socket });
+          } catch (err) {
+            failedStarts.push(err instanceof Error ? err.message : String(err));
+            if (attempt >= 3) throw new Error(`the controller did not come back after 3 starts: ${failedStarts.slice(-1)[0] ?? ''}`);
+          }
+        }
+        restarts.push(Date.now() - down);
+      }
+    })();
+    killer.catch(() => { running = false; });
+
+    let completed = 0;
+    let next = 0;
+    try {
+      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (next < LIFECYCLES && running) {
+          await lifecycle(next++);
+          completed++;
+          if (completed % 25 === 0) console.log(`fault suite: ${completed} lifecycles done after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+        }
+      }));
+    } finally {
+      running = false;
+      clients.close();
+    }
+    await killer;
+    const seconds = (Date.now() - started) / 1000;
+
+    // The driver is up and ready after the last kill.
+    assert.ok(driver, 'a driver is running');
+    const probe = await driver.identity.Probe({}, 5000);
+    proxy.setFaulting(false);
+
+    const created = proxy.createdVolumes();
+    const existing = (await moto.ec2.send(new DescribeVolumesCommand({}))).Volumes ?? [];
+    const leaked = existing.filter((v) => v.VolumeId !== undefined && created.has(v.VolumeId)).map((v) => v.VolumeId ?? '');
+    const byName = new Map<string, string[]>();
+    for (const [volumeId, name] of created) byName.set(name, [...(byName.get(name) ?? []), volumeId]);
+    const duplicated = [...byName].filter(([, ids]) => ids.length > 1).map(([name, ids]) => `${name}: ${ids.join(', ')}`);
+    const attachmentsLeft = existing.filter((v) => v.VolumeId !== undefined && created.has(v.VolumeId))
+      .flatMap((v) => (v.Attachments ?? []).map((a) => `${v.VolumeId ?? ''} at ${a.InstanceId ?? ''} ${a.Device ?? ''}`));
+    const instance = (await moto.ec2.send(new DescribeInstancesCommand({ InstanceIds: [node] }))).Reservations?.[0]?.Instances?.[0];
+    const mappingsLeft = (instance?.BlockDeviceMappings ?? []).filter((m) => m.DeviceName !== instance?.RootDeviceName).map((m) => m.DeviceName ?? '');
+
+    const stats = proxy.stats();
+    const injected = FAULT_KINDS.reduce((n, k) => n + stats.faults[k], 0);
+    const retries = [...retriesByCode.values()].reduce((n, c) => n + c, 0);
+    const lines = [
+      `fault suite: ${LIFECYCLES} create→publish→unpublish→delete lifecycles, ${CONCURRENCY} at a time, in ${seconds.toFixed(1)} s (seed ${SEED})`,
+      `  EC2 calls through the fault proxy: ${stats.calls}; faults injected: ${injected} (${((100 * injected) / Math.max(1, stats.calls)).toFixed(1)} %): `
+        + FAULT_KINDS.map((k) => `${k} ${stats.faults[k]}`).join(', '),
+      `  EC2 behaviour moto lacks, emulated: ${stats.tokenRepeats} repeated client tokens answered with the first answer, `
+        + `${stats.attachesRefusedInUse} AttachVolume of an attached volume refused (VolumeInUse)`,
+      `  controller SIGKILLed and restarted ${restarts.length} times; ready again after ${restarts.length > 0 ? `${Math.min(...restarts)}–${Math.max(...restarts)} ms` : '-'}`,
+      `  client retries: ${retries} (${[...retriesByCode].map(([c, n]) => `${c} ${n}`).join(', ') || 'none'})`,
+      `  completed ${completed}, leaked ${leaked.length}, duplicated ${duplicated.length}, attachments left ${attachmentsLeft.length + mappingsLeft.length}, `
+        + `volumes created ${created.size}`,
+    ];
+    console.log(lines.join('\n'));
+
+    assert.equal(completed, LIFECYCLES);
+    assert.deepEqual(leaked, [], 'leaked volumes');
+    assert.deepEqual(duplicated, [], 'duplicated volumes (one CSIVolumeName, several volumes)');
+    assert.deepEqual([...attachmentsLeft, ...mappingsLeft], [], 'attachments left on the node');
+    assert.equal(probe.ready?.value, true, 'the driver is up and ready at the end');
+    assert.ok(restarts.length >= 3, `the controller was killed mid-run (${restarts.length} times)`);
+    assert.ok(injected > 0.1 * stats.calls, 'faults were injected');
+  });
+});
