@@ -69,12 +69,12 @@ describe('hostile controller requests over the socket', () => {
     });
     const volumeId = created.volume?.volumeId ?? '';
     const published = await driver.controller.ControllerPublishVolume({ volumeId, nodeId: node, volumeCapability: mountCap, secrets: { token: SECRET } });
-    assert.match(published.publishContext.devicePath ?? '', /^\/dev\//);
-    assert.equal(published.publishContext.volumeSizeGiB, '1', 'the node gets the size a Xen device is checked against');
     await expectRefused(driver, driver.controller.ControllerPublishVolume({ volumeId, nodeId: 'i-0ffffffffffffffff', volumeCapability: mountCap }),
       status.NOT_FOUND, /^node i-0ffffffffffffffff does not exist$/);
     await expectRefused(driver, driver.controller.ControllerPublishVolume({ volumeId, nodeId: 'not-an-instance', volumeCapability: mountCap }),
       status.NOT_FOUND, /^node not-an-instance does not exist$/);
+    assert.match(published.publishContext.devicePath ?? '', /^\/dev\//);
+    assert.equal(published.publishContext.volumeSizeGiB, '1', 'the node gets the size a Xen device is checked against');
   });
 
   it('keeps secrets out of its log', () => {

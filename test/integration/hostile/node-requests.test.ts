@@ -84,7 +84,11 @@ describe('hostile node requests over the socket', { skip: IS_ROOT ? false : NOT_
   });
 
   after(async () => {
-    // Stopping the data plane unmounts every mount of its loop devices (the staged volumes).
+    // Whatever is mounted under the test's directories goes first (deepest first): the staged
+    // volumes, and whatever a regression let through (e.g. the decoy, formatted and mounted).
+    const ours = (await MountTable.read()).entries.filter((e) => work && e.mountPoint.startsWith(`${work}/`))
+      .sort((x, y) => y.mountPoint.length - x.mountPoint.length);
+    for (const m of ours) await run('umount', [m.mountPoint]).catch(() => undefined);
     if (decoy) await run('losetup', ['-d', decoy]).catch(() => undefined);
     await stack?.stop();
   });
