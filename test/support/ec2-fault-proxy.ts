@@ -1,17 +1,12 @@
-// A loopback HTTP proxy in front of the EC2 emulator that fails a share of the calls the
-// ways real EC2 and its network do: RequestLimitExceeded (503), InternalError (500), a
+// A loopback HTTP proxy in front of EC2 (the local data plane's proxy over moto, which
+// behaves as EC2 does for client tokens and attached volumes) that fails a share of the
+// calls the ways real EC2 and its network do: RequestLimitExceeded (503), InternalError (500), a
 // connection reset before the request arrives, a stall before it is forwarded, and — for
 // calls that change something — the response dropped after the emulator acted. Faults are
 // drawn from a seeded generator. It also records every volume the emulator created through
 // it (with its CSIVolumeName tag), so a test can count leaked and duplicated volumes
-// independently of the driver. Two EC2 behaviours moto lacks are emulated behind the
-// faults, each in its own file so it can go once the local environment has it: repeated
-// ClientTokens answered with the first answer (client-token-cache.ts) and AttachVolume of an
-// attached volume refused with VolumeInUse (volume-in-use.ts).
+// independently of the driver.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ClientTokenCache, type UpstreamAnswer } from './client-token-cache.js';
-import { VolumeInUseGate } from './volume-in-use.js';
 
 export type FaultKind = 'throttled' | 'internal-error' | 'connection-reset' | 'stall' | 'response-dropped';
 export const FAULT_KINDS: readonly FaultKind[] = ['throttled', 'internal-error', 'connection-reset', 'stall', 'response-dropped'];
@@ -23,16 +18,17 @@ export interface FaultProxyOptions {
   /** How long a stall holds the call before forwarding it. */
   readonly stallMs: number;
   readonly seed: number;
-  /** Answer repeated ClientTokens, and AttachVolume of an attached volume, as EC2 does (default true). */
-  readonly emulateEc2?: boolean;
-  readonly region?: string;
+}
+
+interface UpstreamAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer;
 }
 
 export interface FaultStats {
   readonly calls: number;
   readonly faults: Readonly<Record<FaultKind, number>>;
-  readonly tokenRepeats: number;
-  readonly attachesRefusedInUse: number;
 }
 
 export interface FaultProxy {
@@ -84,12 +80,6 @@ function csiVolumeName(form: URLSearchParams): string {
 
 export async function startEc2FaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const random = generator(options.seed);
-  const emulate = options.emulateEc2 !== false;
-  const tokens = emulate ? new ClientTokenCache() : undefined;
-  const direct = new EC2Client({
-    endpoint: options.upstream, region: options.region ?? 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
-  const inUse = emulate ? new VolumeInUseGate(direct) : undefined;
   const faults: Record<FaultKind, number> = { 'throttled': 0, 'internal-error': 0, 'connection-reset': 0, 'stall': 0, 'response-dropped': 0 };
   const created = new Map<string, string>();
   let calls = 0;
@@ -130,8 +120,7 @@ export async function startEc2FaultProxy(options: FaultProxyOptions): Promise<Fa
       // "EC2 acted, the caller never heard" is what response-dropped is for.
       if (req.socket.destroyed) return;
     }
-    const upstream = (): Promise<UpstreamAnswer> => (inUse ? inUse.answer(form, () => forward(req, body)) : forward(req, body));
-    const answer = tokens ? await tokens.answer(form, upstream) : await upstream();
+    const answer = await forward(req, body);
     if (action === 'CreateVolume' && answer.status < 300) {
       const volumeId = /<volumeId>(vol-[0-9a-f]+)<\/volumeId>/.exec(answer.body.toString('utf8'))?.[1];
       if (volumeId) created.set(volumeId, csiVolumeName(form));
@@ -156,8 +145,8 @@ export async function startEc2FaultProxy(options: FaultProxyOptions): Promise<Fa
   return {
     endpoint: `http://127.0.0.1:${port}`,
     setFaulting: (on) => { faulting = on; },
-    stats: () => ({ calls, faults: { ...faults }, tokenRepeats: tokens?.repeats ?? 0, attachesRefusedInUse: inUse?.refused ?? 0 }),
+    stats: () => ({ calls, faults: { ...faults } }),
     createdVolumes: () => new Map(created),
-    stop: () => new Promise<void>((resolve) => { direct.destroy(); server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
