@@ -132,8 +132,9 @@ export async function choosePlacement(
   checkKeys(requirement);
   const segments = zoneSegments(requirement);
   if (requiredZone !== undefined) {
+    // The source fixes the zone; the requirement is only checked against it, so a zone it
+    // names that the region lacks is simply one that excludes the source's zone.
     const allowed = await allowedZones(requirement, zones);
-    if (allowed?.size === 0) throw await unknownZones(segments, zones);
     if (allowed && !allowed.has(requiredZone)) {
       throw new CsiError('RESOURCE_EXHAUSTED', `the volume source is in zone ${requiredZone}, which accessibility_requirements exclude (${describeRequirement(segments)})`);
     }

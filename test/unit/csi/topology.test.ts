@@ -51,8 +51,9 @@ describe('zone choice', () => {
       /accessibility_requirements names no zone of this region \(topology\.k8s\.aws\/zone-id=usw2-az9\); this region's zones are us-east-1a \(use1-az6\), us-east-1b/);
     await expectFailure(() => choosePlacement({ requisite: [seg({ [ZONE]: 'mars-1a' })], preferred: [seg({ [ZONE]: 'mars-1a' })] }, zones.source, 'n'),
       status.INVALID_ARGUMENT, /names no zone of this region \(mars-1a, mars-1a\); this region's zones are us-east-1a/);
+    // With a source the zone is fixed: a requirement of unknown zones excludes it.
     await expectFailure(() => choosePlacement({ requisite: [seg({ [ZONE]: 'mars-1a' })] }, zones.source, 'n', 'us-east-1a'),
-      status.INVALID_ARGUMENT, /names no zone of this region \(mars-1a\)/);
+      status.RESOURCE_EXHAUSTED, /the volume source is in zone us-east-1a, which accessibility_requirements exclude \(mars-1a\)/);
   });
 
   it('leaves a Local Zone of the region to EC2, and a named zone too when the region\'s zones cannot be listed', async () => {
