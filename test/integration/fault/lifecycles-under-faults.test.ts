@@ -22,6 +22,7 @@ import { connectCsi, type CsiClients } from '../../support/csi-client.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { FAULT_KINDS, startEc2FaultProxy, type FaultProxy } from '../../support/ec2-fault-proxy.js';
 import { startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 import { IS_ROOT, NOT_ROOT_REASON } from '../e2e/local-stack.js';
 
 const LIFECYCLES = Number(process.env.FAULT_LIFECYCLES ?? 100);
@@ -33,6 +34,8 @@ const SEED = Number(process.env.FAULT_SEED ?? 20_260_609);
 /** What the sidecars use by default for one attempt (external-provisioner/attacher --timeout). */
 const ATTEMPT_DEADLINE_MS = 15_000;
 const KILL_EVERY_MS: readonly [number, number] = [5_000, 10_000];
+/** Lifecycles still under way after this are reported as stuck (a run takes about 3 min). */
+const RUN_BUDGET_MS = 8 * 60_000;
 const GIB = 1024 ** 3;
 const ZONE = 'us-east-1a';
 const mountCap = { mount: { fsType: 'ext4', mountFlags: [] }, accessMode: { mode: 'SINGLE_NODE_WRITER' as const } };
@@ -77,24 +80,43 @@ describe('lifecycles under EC2 faults and controller kills', { skip: IS_ROOT ? f
   });
 
   it(`${LIFECYCLES} lifecycles complete with 0 leaked, 0 duplicated volumes and 0 attachments left`, { timeout: 10 * 60_000 }, async () => {
-    const clients: CsiClients = connectCsi(socket);
+    let clients: CsiClients = connectCsi(socket);
+    let unsettled = 0;
     const retriesByCode = new Map<string, number>();
     const started = Date.now();
     /** False once the run is over, or the driver is down for good. */
     let running = true;
 
+    /** What each lifecycle under way is doing, for the report when the run stalls. */
+    const underWay = new Map<number, string>();
+    let stopReason = '';
+    const stop = (why: string): void => {
+      if (!running) return;
+      running = false;
+      stopReason = why;
+    };
+
     /** One CSI call as a sidecar makes it: the same request again after each retryable failure. */
-    const asSidecar = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    const asSidecar = async <T>(i: number, what: string, call: () => Promise<T>): Promise<T> => {
       let delay = 200;
-      for (;;) {
+      for (let attempt = 1; ; attempt++) {
+        underWay.set(i, `${what}, attempt ${attempt}`);
         try {
-          return await call();
+          // A call settles by its deadline. If the client library ever fails to, count it and go
+          // on with a new channel, as a sidecar's context would have cut it off.
+          return await Promise.race([call(), sleep(ATTEMPT_DEADLINE_MS + 10_000).then(() => {
+            unsettled++;
+            clients.close();
+            clients = connectCsi(socket);
+            throw Object.assign(new Error('did not settle'), { code: status.DEADLINE_EXCEEDED, details: `the call did not settle ${ATTEMPT_DEADLINE_MS + 10_000} ms after it started` });
+          })]);
         } catch (err) {
           const e = err as { code?: number; details?: string };
           if (typeof e.code !== 'number' || !RETRIED.has(e.code)) throw new Error(`${what}: ${e.details ?? String(err)} (not a code to retry)`);
           const name = status[e.code] ?? String(e.code);
           retriesByCode.set(name, (retriesByCode.get(name) ?? 0) + 1);
-          if (!running || Date.now() - started > 8 * 60_000) throw new Error(`${what}: gave up (${running ? 'after 8 min' : 'the driver is down'}): ${name} ${e.details ?? ''}`);
+          underWay.set(i, `${what}, attempt ${attempt}: ${name} ${e.details ?? ''}`);
+          if (!running) throw new Error(`${what}: stopped (${stopReason}) after ${name} ${e.details ?? ''}`);
           await sleep(delay * (1 + Math.random()));
           delay = Math.min(delay * 2, 3000);
         }
@@ -102,18 +124,18 @@ describe('lifecycles under EC2 faults and controller kills', { skip: IS_ROOT ? f
     };
 
     const lifecycle = async (i: number): Promise<void> => {
-      const name = `pvc-fault-${i}`;
-      const created = await asSidecar(`CreateVolume ${name}`, () => clients.controller.CreateVolume({
+      const name = unique(`pvc-fault-${i}`);
+      const created = await asSidecar(i, `CreateVolume ${name}`, () => clients.controller.CreateVolume({
         name, capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap], parameters: { type: 'gp3' },
         accessibilityRequirements: { requisite: [{ segments: { 'topology.kubernetes.io/zone': ZONE } }] },
       }, ATTEMPT_DEADLINE_MS));
       const volumeId = created.volume?.volumeId ?? '';
       assert.match(volumeId, /^vol-/);
-      await asSidecar(`ControllerPublishVolume ${volumeId}`, () => clients.controller.ControllerPublishVolume({
+      await asSidecar(i, `ControllerPublishVolume ${volumeId}`, () => clients.controller.ControllerPublishVolume({
         volumeId, nodeId: node, volumeCapability: mountCap,
       }, ATTEMPT_DEADLINE_MS));
-      await asSidecar(`ControllerUnpublishVolume ${volumeId}`, () => clients.controller.ControllerUnpublishVolume({ volumeId, nodeId: node }, ATTEMPT_DEADLINE_MS));
-      await asSidecar(`DeleteVolume ${volumeId}`, () => clients.controller.DeleteVolume({ volumeId }, ATTEMPT_DEADLINE_MS));
+      await asSidecar(i, `ControllerUnpublishVolume ${volumeId}`, () => clients.controller.ControllerUnpublishVolume({ volumeId, nodeId: node }, ATTEMPT_DEADLINE_MS));
+      await asSidecar(i, `DeleteVolume ${volumeId}`, () => clients.controller.DeleteVolume({ volumeId }, ATTEMPT_DEADLINE_MS));
     };
 
     // SIGKILL the controller every 5–10 s and start a new one on the same socket. A start
@@ -132,29 +154,42 @@ describe('lifecycles under EC2 faults and controller kills', { skip: IS_ROOT ? f
             driver = await startDriver({ mode: 'controller', env, socket });
           } catch (err) {
             failedStarts.push(err instanceof Error ? err.message : String(err));
-            if (attempt >= 3) throw new Error(`the controller did not come back after 3 starts: ${failedStarts.slice(-1)[0] ?? ''}`);
+            if (attempt >= 3) {
+              stop(`the controller did not come back after 3 starts: ${failedStarts.slice(-1)[0] ?? ''}`);
+              return;
+            }
           }
         }
         restarts.push(Date.now() - down);
       }
     })();
-    killer.catch(() => { running = false; });
+    // The run's budget: lifecycles still under way then are reported with what they were doing.
+    const watchdog = setTimeout(() => stop(`the run's budget of ${RUN_BUDGET_MS / 60_000} min was spent`), RUN_BUDGET_MS);
 
     let completed = 0;
     let next = 0;
     try {
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
         while (next < LIFECYCLES && running) {
-          await lifecycle(next++);
+          const i = next++;
+          await lifecycle(i).catch((err: unknown) => {
+            stop(`lifecycle ${i} failed`);
+            throw err;
+          });
+          underWay.delete(i);
           completed++;
           if (completed % 25 === 0) console.log(`fault suite: ${completed} lifecycles done after ${((Date.now() - started) / 1000).toFixed(0)} s`);
         }
       }));
+    } catch (err) {
+      const stuck = [...underWay].map(([i, step]) => `  lifecycle ${i}: ${step}`).join('\n');
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${completed} completed; under way:\n${stuck}`);
     } finally {
-      running = false;
+      stop('the run is over');
+      clearTimeout(watchdog);
       clients.close();
+      await killer;
     }
-    await killer;
     const seconds = (Date.now() - started) / 1000;
 
     // The driver is up and ready after the last kill.
@@ -183,7 +218,7 @@ describe('lifecycles under EC2 faults and controller kills', { skip: IS_ROOT ? f
       `  EC2 calls through the fault proxy: ${stats.calls}; faults injected: ${injected} (${((100 * injected) / Math.max(1, stats.calls)).toFixed(1)} %): `
         + FAULT_KINDS.map((k) => `${k} ${stats.faults[k]}`).join(', '),
       `  controller SIGKILLed and restarted ${restarts.length} times; ready again after ${restarts.length > 0 ? `${Math.min(...restarts)}–${Math.max(...restarts)} ms` : '-'}`,
-      `  client retries: ${retries} (${[...retriesByCode].map(([c, n]) => `${c} ${n}`).join(', ') || 'none'})`,
+      `  client retries: ${retries} (${[...retriesByCode].map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}); calls that did not settle by their deadline: ${unsettled}`,
       `  completed ${completed}, leaked ${leaked.length}, duplicated ${duplicated.length}, attachments left ${attachmentsLeft.length + mappingsLeft.length + devicesLeft.length}, `
         + `volumes created ${created.size}`,
     ];

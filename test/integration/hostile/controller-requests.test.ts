@@ -10,6 +10,7 @@ import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { startEc2Proxy, type Ec2Proxy } from '../../support/ec2-proxy.js';
 import { startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 import { expectRefused } from './hostile-rig.js';
 
 const GIB = 1024 ** 3;
@@ -47,24 +48,24 @@ describe('hostile controller requests over the socket', () => {
     const before = mutations();
     for (const where of ['requisite', 'preferred'] as const) {
       await expectRefused(driver, driver.controller.CreateVolume({
-        name: `pvc-mars-${where}`, capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap],
+        name: unique(`pvc-mars-${where}`), capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap],
         accessibilityRequirements: { [where]: [zoneSegment({ [ZONE]: 'mars-1a' })] },
       }), status.INVALID_ARGUMENT, /^accessibility_requirements names no zone of this region \(mars-1a\); this region's zones are us-east-1a \(use1-az\d\), us-east-1b/);
     }
     assert.equal(mutations(), before, 'no EC2 mutation for a refused request');
-    assert.ok(!(await volumeNames()).some((n) => n.startsWith('pvc-mars')), 'no volume was created');
+    assert.ok(!(await volumeNames()).some((n) => n === unique('pvc-mars-requisite') || n === unique('pvc-mars-preferred')), 'no volume was created');
   });
 
   it('finding 4: a requisite with only keys the driver never reports is INVALID_ARGUMENT listing the keys it understands', async () => {
     await expectRefused(driver, driver.controller.CreateVolume({
-      name: 'pvc-rack', capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap],
+      name: unique('pvc-rack'), capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap],
       accessibilityRequirements: { requisite: [zoneSegment({ 'example.com/rack': 'r7' })] },
     }), status.INVALID_ARGUMENT, /^accessibility_requirements\.requisite\[0\] has none of the topology keys this driver understands \(topology\.kubernetes\.io\/zone, topology\.ebs\.csi\.aws\.com\/zone, .*\); got example\.com\/rack$/);
   });
 
   it('finding 4: ControllerPublishVolume to a node that does not exist is NOT_FOUND naming it, even when the volume is attached elsewhere', async () => {
     const created = await driver.controller.CreateVolume({
-      name: 'pvc-attached', capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap],
+      name: unique('pvc-attached'), capacityRange: { requiredBytes: GIB }, volumeCapabilities: [mountCap],
       accessibilityRequirements: { requisite: [zoneSegment({ [ZONE]: 'us-east-1a' })] }, secrets: { token: SECRET },
     });
     const volumeId = created.volume?.volumeId ?? '';

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import type { NodePublishVolumeRequest } from '../../../src/generated/csi/v1/NodePublishVolumeRequest.js';
 import { MountTable } from '../../../src/node/mountinfo.js';
+import { unique } from '../../support/names.js';
 import { IS_ROOT, NOT_ROOT_REASON, startLocalStack, type LocalStack } from '../e2e/local-stack.js';
 import { cpuShare, deviceNumberOf, expectRefused, listing, mountsOutside, signatureOf } from './hostile-rig.js';
 
@@ -61,7 +62,7 @@ describe('hostile node requests over the socket', { skip: IS_ROOT ? false : NOT_
     await mkdir(work, { recursive: true });
     etcBefore.push(...await listing('/etc'));
     const stageNew = async (which: string): Promise<StagedVolume> => {
-      const v = await createAndAttach(`pvc-hostile-${which}`);
+      const v = await createAndAttach(unique(`pvc-hostile-${which}`));
       const staging = join(work, 'staging', which);
       await stack.driver.node.NodeStageVolume({
         volumeId: v.volumeId, publishContext: v.publishContext, stagingTargetPath: staging, volumeCapability: mountCap(),
@@ -74,7 +75,7 @@ describe('hostile node requests over the socket', { skip: IS_ROOT ? false : NOT_
     };
     a = await stageNew('a');
     b = await stageNew('b');
-    unstaged = await createAndAttach('pvc-hostile-never-staged');
+    unstaged = await createAndAttach(unique('pvc-hostile-never-staged'));
     // A blank disk that belongs to no volume: the driver must never format or mount it.
     const decoyFile = join(work, 'decoy.img');
     await writeFile(decoyFile, '');
