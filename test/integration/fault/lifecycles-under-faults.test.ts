@@ -48,6 +48,18 @@ const RETRIED: ReadonlySet<number> = new Set([
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** `call`, or a DEADLINE_EXCEEDED-like failure (after `onLate`) if it has not settled within `ms`. */
+function settledBy<T>(call: Promise<T>, ms: number, onLate: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onLate();
+      reject(Object.assign(new Error('did not settle'), { code: status.DEADLINE_EXCEEDED, details: `the call did not settle ${ms} ms after it started` }));
+    }, ms);
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
+}
+
 describe('lifecycles under EC2 faults and controller kills', { skip: IS_ROOT ? false : NOT_ROOT_REASON }, () => {
   let moto: Emulator;
   let dataPlane: DataPlane | undefined;
@@ -104,12 +116,11 @@ describe('lifecycles under EC2 faults and controller kills', { skip: IS_ROOT ? f
         try {
           // A call settles by its deadline. If the client library ever fails to, count it and go
           // on with a new channel, as a sidecar's context would have cut it off.
-          return await Promise.race([call(), sleep(ATTEMPT_DEADLINE_MS + 10_000).then(() => {
+          return await settledBy(call(), ATTEMPT_DEADLINE_MS + 10_000, () => {
             unsettled++;
             clients.close();
             clients = connectCsi(socket);
-            throw Object.assign(new Error('did not settle'), { code: status.DEADLINE_EXCEEDED, details: `the call did not settle ${ATTEMPT_DEADLINE_MS + 10_000} ms after it started` });
-          })]);
+          });
         } catch (err) {
           const e = err as { code?: number; details?: string };
           if (typeof e.code !== 'number' || !RETRIED.has(e.code)) throw new Error(`${what}: ${e.details ?? String(err)} (not a code to retry)`);
