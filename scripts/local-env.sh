@@ -193,8 +193,11 @@ start_all() {
   wait_until "the metadata service listened on port ${IMDS_PORT}" imds port_open "${IMDS_PORT}"
   say "instance metadata (IMDSv2) on http://127.0.0.1:${IMDS_PORT}"
 
+  # EBS_LOCAL_VOLUMES_DIR: the data plane's loop devices over <dir>/<volume id>.img are the
+  # emulated volumes (they have no NVMe serial); see docs/local-environment.md.
   launch driver env AWS_ENDPOINT_URL_EC2="http://127.0.0.1:${DATAPLANE_PORT}" \
     AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:${IMDS_PORT}" AWS_REGION="${REGION}" \
+    EBS_LOCAL_VOLUMES_DIR="${DATA}/volumes" \
     AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
     "${NODE}" "${ROOT}/dist/bundle/ebs-csi-driver.mjs" all "--endpoint=unix://${SOCKET}" --logging-format=text
   wait_until "the driver opened ${SOCKET}" driver test -S "${SOCKET}"

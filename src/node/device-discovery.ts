@@ -1,15 +1,23 @@
-// Finds the block device of an attached EBS volume. On Nitro instances the device name
-// EC2 reports (e.g. /dev/xvdba) usually does not exist; the volume shows up as an NVMe
-// namespace whose controller serial is the volume id without its dash. We look in order:
-//   1. publish_context.devicePath, when it is a block device (and, if it is an NVMe
-//      namespace, one whose serial names this volume: a stale hint must not win);
+// Finds the block device of an attached EBS volume, and only a device proven to be it
+// (device-identity.ts). On Nitro instances the device name EC2 reports (e.g. /dev/xvdba)
+// usually does not exist; the volume shows up as an NVMe namespace whose controller serial
+// is the volume id without its dash. We look in order:
+//   1. publish_context devicePath, when it names a block device under /dev;
 //   2. the udev link /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<hex>;
-//   3. the serial of every NVMe namespace in sysfs, which works without udev.
-// The roots (/dev, /sys) are injectable so tests can build fake trees.
+//   3. the serial of every NVMe namespace in sysfs, which works without udev;
+//   4. with an emulated data plane only: the loop device backed by the volume's file.
+// Every candidate must pass identify(); one that does not is remembered, so the NOT_FOUND
+// answer says what was there instead. The roots (/dev, /sys) are injectable for tests.
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { NodeError } from './errors.js';
+import {
+  ec2DeviceNames, identify, nvmeSerialOf, realEmulatedDir, type AttachmentHints, type IdentityContext,
+} from './device-identity.js';
+import { MountTable } from './mountinfo.js';
 import { isInside } from './paths.js';
+
+export { nvmeSerialOf, type AttachmentHints } from './device-identity.js';
 
 export interface DeviceRoots {
   readonly dev: string;
@@ -26,16 +34,31 @@ export interface DiscoveryOptions {
   readonly firstDelayMs?: number;
   /** Whether a path is a block device; tests replace it to use regular files. */
   readonly isBlockDevice?: (path: string) => Promise<boolean>;
-  readonly signal?: AbortSignal;
+  /**
+   * The local environment's volume directory: loop devices backed by <dir>/<volume id>.img
+   * count as that volume. Unset on real nodes, where no loop device is ever a volume.
+   */
+  readonly emulatedVolumesDir?: string;
+  /** The mount table (tests give a fixed one). */
+  readonly mounts?: () => Promise<MountTable>;
 }
 
 export interface FoundDevice {
   readonly path: string;
   readonly via: 'publish-context' | 'by-id' | 'sysfs';
+  /** What proved the device to be the volume (for the log). */
+  readonly proof: string;
+}
+
+export interface LookResult {
+  readonly found?: FoundDevice;
+  /** Devices seen and refused, each as a sentence. */
+  readonly refused: readonly string[];
 }
 
 const EBS_BY_ID_PREFIX = 'nvme-Amazon_Elastic_Block_Store_';
 const NVME_NAMESPACE = /^nvme\d+n\d+$/;
+const LOOP = /^loop\d+$/;
 const EBS_VOLUME_ID = /^vol-[0-9a-f]{8,32}$/;
 
 async function hostIsBlockDevice(path: string): Promise<boolean> {
@@ -43,19 +66,6 @@ async function hostIsBlockDevice(path: string): Promise<boolean> {
     return (await stat(path)).isBlockDevice();
   } catch {
     return false;
-  }
-}
-
-/** "vol-0abc" → "vol0abc": the form in NVMe serials and udev links. */
-export function nvmeSerialOf(volumeId: string): string {
-  return volumeId.replace(/^vol-/, 'vol');
-}
-
-async function readTrimmed(path: string): Promise<string | undefined> {
-  try {
-    return (await readFile(path, 'utf8')).trim();
-  } catch {
-    return undefined;
   }
 }
 
@@ -72,48 +82,79 @@ export class DeviceFinder {
   readonly #waitMs: number;
   readonly #firstDelayMs: number;
   readonly #isBlockDevice: (path: string) => Promise<boolean>;
+  readonly #emulatedDir: string | undefined;
+  readonly #mounts: () => Promise<MountTable>;
 
-  constructor(options: Omit<DiscoveryOptions, 'signal'> = {}) {
+  constructor(options: DiscoveryOptions = {}) {
     this.#roots = options.roots ?? HOST_ROOTS;
     this.#waitMs = options.waitMs ?? 3000;
     this.#firstDelayMs = options.firstDelayMs ?? 50;
     this.#isBlockDevice = options.isBlockDevice ?? hostIsBlockDevice;
+    this.#emulatedDir = options.emulatedVolumesDir;
+    this.#mounts = options.mounts ?? (() => MountTable.read());
   }
 
-  /** Looks once in every place; undefined when the device is not (yet) there. */
-  async lookOnce(volumeId: string, devicePathHint?: string): Promise<FoundDevice | undefined> {
-    const serial = nvmeSerialOf(volumeId);
-    if (devicePathHint) {
-      const fromHint = await this.#fromHint(devicePathHint, serial);
-      if (fromHint) return { path: fromHint, via: 'publish-context' };
+  /** Looks once in every place; `found` is unset when no device proven to be the volume is there (yet). */
+  async lookOnce(volumeId: string, hints: AttachmentHints = {}): Promise<LookResult> {
+    const emulatedVolumesDir = await realEmulatedDir(this.#emulatedDir);
+    const ctx: IdentityContext = {
+      sysRoot: this.#roots.sys, mounts: this.#mounts, ...(emulatedVolumesDir !== undefined ? { emulatedVolumesDir } : {}),
+    };
+    const refused: string[] = [];
+    const tried = new Set<string>();
+    const judge = async (device: string | undefined, via: FoundDevice['via']): Promise<FoundDevice | undefined> => {
+      if (device === undefined || tried.has(device)) return undefined;
+      tried.add(device);
+      const identity = await identify(ctx, volumeId, device, hints, via === 'publish-context');
+      if (identity.ok) return { path: device, via, proof: identity.proof };
+      refused.push(identity.why);
+      return undefined;
+    };
+    const hint = hints.devicePath;
+    // Only device names are acceptable hints; anything else is ignored, not followed.
+    if (hint && hint.startsWith('/dev/') && !hint.split('/').includes('..')) {
+      // A Xen kernel shows the /dev/sdX EC2 was given as /dev/xvdX.
+      const names = [posix.relative('/dev', hint), ...ec2DeviceNames(hint).filter((n) => `/dev/${n}` !== hint)];
+      for (const name of names) {
+        const found = await judge(await this.#blockDeviceUnderDev(join(this.#roots.dev, name)), 'publish-context');
+        if (found) return { found, refused };
+      }
     }
     // Only a well-formed id may become part of a path we look up.
-    if (!EBS_VOLUME_ID.test(volumeId)) return undefined;
-    const byId = await this.#blockDeviceUnderDev(join(this.#roots.dev, 'disk', 'by-id', EBS_BY_ID_PREFIX + serial));
-    if (byId) return { path: byId, via: 'by-id' };
-    const bySerial = await this.#scanSerials(serial);
-    if (bySerial) return { path: bySerial, via: 'sysfs' };
-    return undefined;
+    if (!EBS_VOLUME_ID.test(volumeId)) return { refused };
+    const serial = nvmeSerialOf(volumeId);
+    const byId = await judge(await this.#blockDeviceUnderDev(join(this.#roots.dev, 'disk', 'by-id', EBS_BY_ID_PREFIX + serial)), 'by-id');
+    if (byId) return { found: byId, refused };
+    for (const device of await this.#scanSysfs(serial, ctx.emulatedVolumesDir, volumeId)) {
+      const found = await judge(device, 'sysfs');
+      if (found) return { found, refused };
+    }
+    return { refused };
   }
 
-  /** Looks repeatedly with doubling pauses until the budget is spent; NOT_FOUND then. */
-  async find(volumeId: string, devicePathHint?: string, signal?: AbortSignal): Promise<FoundDevice> {
+  /** Looks repeatedly with doubling pauses until the budget is spent; NOT_FOUND then, saying what was seen. */
+  async find(volumeId: string, hints: AttachmentHints = {}, signal?: AbortSignal): Promise<FoundDevice> {
     const deadline = Date.now() + this.#waitMs;
     let delay = this.#firstDelayMs;
+    let last: LookResult;
     for (;;) {
-      const found = await this.lookOnce(volumeId, devicePathHint);
-      if (found) return found;
+      last = await this.lookOnce(volumeId, hints);
+      if (last.found) return last.found;
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
       delay *= 2;
     }
+    throw new NodeError('DeviceNotFound', this.describeMissing(volumeId, hints, last.refused));
+  }
+
+  describeMissing(volumeId: string, hints: AttachmentHints, refused: readonly string[]): string {
     const serial = nvmeSerialOf(volumeId);
-    const hint = devicePathHint ? ` (publish_context devicePath ${devicePathHint} is not it)` : '';
-    throw new NodeError('DeviceNotFound',
-      `no block device found for volume ${volumeId} after ${this.#waitMs} ms: looked for ${EBS_BY_ID_PREFIX}${serial} `
-      + `in ${join(this.#roots.dev, 'disk', 'by-id')} and for NVMe serial ${serial} in ${join(this.#roots.sys, 'block')}${hint}; `
-      + 'is the volume attached to this instance?');
+    const seen = refused.length > 0 ? `; found instead: ${refused.join('; ')}` : '';
+    const hint = hints.devicePath ? ` and publish_context devicePath ${hints.devicePath}` : '';
+    return `no block device proven to be volume ${volumeId} after ${this.#waitMs} ms: looked for ${EBS_BY_ID_PREFIX}${serial} `
+      + `in ${join(this.#roots.dev, 'disk', 'by-id')}, for NVMe serial ${serial} in ${join(this.#roots.sys, 'class', 'block')}${hint}${seen}; `
+      + 'is the volume attached to this instance?';
   }
 
   async #blockDeviceUnderDev(path: string): Promise<string | undefined> {
@@ -123,33 +164,30 @@ export class DeviceFinder {
     return (await this.#isBlockDevice(real)) ? real : undefined;
   }
 
-  async #fromHint(hint: string, serial: string): Promise<string | undefined> {
-    // Only device names are acceptable hints; anything else is ignored, not followed.
-    if (!hint.startsWith('/dev/') || hint.split('/').includes('..')) return undefined;
-    const device = await this.#blockDeviceUnderDev(join(this.#roots.dev, posix.relative('/dev', hint)));
-    if (!device) return undefined;
-    const name = basename(device);
-    if (NVME_NAMESPACE.test(name)) {
-      const actual = await readTrimmed(join(this.#roots.sys, 'block', name, 'device', 'serial'));
-      if (actual !== undefined && actual.toLowerCase() !== serial.toLowerCase()) return undefined;
-    }
-    return device;
-  }
-
-  async #scanSerials(serial: string): Promise<string | undefined> {
-    let names: string[];
-    try {
-      names = (await readdir(join(this.#roots.sys, 'block'))).filter((n) => NVME_NAMESPACE.test(n)).sort();
-    } catch {
-      return undefined;
-    }
+  /** Devices whose sysfs entry names this volume: NVMe serials, and (emulated only) loop backing files. */
+  async #scanSysfs(serial: string, emulatedDir: string | undefined, volumeId: string): Promise<string[]> {
+    const dir = join(this.#roots.sys, 'class', 'block');
+    const names = (await readdir(dir).catch(() => [] as string[])).sort();
+    const out: string[] = [];
     for (const name of names) {
-      const actual = await readTrimmed(join(this.#roots.sys, 'block', name, 'device', 'serial'));
-      if (actual?.toLowerCase() === serial.toLowerCase()) {
-        const device = await this.#blockDeviceUnderDev(join(this.#roots.dev, name));
-        if (device) return device;
+      let matches = false;
+      if (NVME_NAMESPACE.test(name)) {
+        matches = (await readTrimmed(join(dir, name, 'device', 'serial')))?.toLowerCase() === serial.toLowerCase();
+      } else if (emulatedDir !== undefined && LOOP.test(name)) {
+        matches = (await readTrimmed(join(dir, name, 'loop', 'backing_file'))) === join(emulatedDir, `${volumeId}.img`);
       }
+      if (!matches) continue;
+      const device = await this.#blockDeviceUnderDev(join(this.#roots.dev, name));
+      if (device) out.push(device);
     }
+    return out;
+  }
+}
+
+async function readTrimmed(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
     return undefined;
   }
 }

@@ -1,6 +1,7 @@
 // What is on a device and what to do about it: probe (blkid), format (mkfs), measure
 // (blockdev, dumpe2fs, xfs_info) and grow (resize2fs, xfs_growfs). Every program runs
 // through the exec wrapper.
+import { checkCallerWaiting } from '../call-scope.js';
 import { NodeError } from './errors.js';
 import type { Exec } from './exec.js';
 import type { FormatOptions, FsType } from '../filesystems.js';
@@ -53,6 +54,7 @@ export class Filesystems {
 
   /** Runs mkfs. Only for a device that probe() has just reported blank (see stageFilesystem). */
   async format(device: string, fsType: FsType, options: FormatOptions): Promise<void> {
+    checkCallerWaiting(`formatting ${device}`);
     const { command, args } = mkfsCommand(fsType, device, options);
     await this.exec(command, args, { timeoutMs: 10 * 60_000 });
   }

@@ -2,6 +2,7 @@
 // pure functions so tests can check it. Unmounts are never lazy or forced: a busy mount
 // must fail loudly rather than be detached while a process still writes to it.
 import { rmdir, unlink } from 'node:fs/promises';
+import { checkCallerWaiting } from '../call-scope.js';
 import { NodeError } from './errors.js';
 import type { Exec } from './exec.js';
 import { MOUNTINFO_PATH, MountTable } from './mountinfo.js';
@@ -58,11 +59,14 @@ export class Mounter {
   }
 
   async mount(source: string, target: string, fsType: string, options: readonly string[]): Promise<void> {
+    checkCallerWaiting(`mounting ${source} at ${target}`);
     await this.exec('mount', mountArgs(source, target, fsType, options), { timeoutMs: 2 * 60_000 });
   }
 
   /** Bind-mounts source onto target, then makes the new mount read-only when asked. */
   async bind(source: string, target: string, readOnly: boolean): Promise<void> {
+    // Only before the bind: once it is made, the read-only remount (or its undo) must follow.
+    checkCallerWaiting(`binding ${source} at ${target}`);
     await this.exec('mount', bindMountArgs(source, target), { timeoutMs: 60_000 });
     if (!readOnly) return;
     try {
@@ -83,6 +87,8 @@ export class Mounter {
     for (let guard = 0; guard < 16; guard++) {
       const table = await this.mounts();
       if (!table.at(path)) return removed;
+      // A late unmount of an abandoned call could take away the mount a later call made.
+      checkCallerWaiting(`unmounting ${path}`);
       try {
         await this.exec('umount', [path], { timeoutMs: 2 * 60_000 });
       } catch (err) {

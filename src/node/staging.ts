@@ -2,7 +2,7 @@
 // then grow the filesystem if the device has grown since. Idempotent: a staging path
 // that already holds this device the same way is left as it is; anything else there
 // is a conflict, never something to overwrite.
-import { mkdir } from 'node:fs/promises';
+import { withDeviceLock } from './device-lock.js';
 import { blockDeviceNumber } from './device-number.js';
 import { NodeError } from './errors.js';
 import type { Filesystems } from './filesystem.js';
@@ -10,6 +10,7 @@ import { notBlank } from './filesystem.js';
 import type { FormatOptions, FsType } from '../filesystems.js';
 import { filesystemMountOptions, type Mounter } from './mounter.js';
 import { isReadOnly } from './mountinfo.js';
+import { createDirectories } from './paths.js';
 
 export interface StageSpec {
   readonly device: string;
@@ -29,7 +30,10 @@ export type StageOutcome =
 export async function stageFilesystem(spec: StageSpec, mounter: Mounter, filesystems: Filesystems): Promise<StageOutcome> {
   const deviceNumber = await blockDeviceNumber(spec.device);
   if (!deviceNumber) throw new NodeError('DeviceNotFound', `${spec.device} is not a block device`);
+  return withDeviceLock(deviceNumber, () => stageLocked(spec, deviceNumber, mounter, filesystems));
+}
 
+async function stageLocked(spec: StageSpec, deviceNumber: string, mounter: Mounter, filesystems: Filesystems): Promise<StageOutcome> {
   // The probe runs alongside the mount-table look-up: staging a new volume is the path
   // worth keeping short, and on a repeat call the probe's answer is simply not used.
   const probing = filesystems.probe(spec.device);
@@ -50,7 +54,7 @@ export async function stageFilesystem(spec: StageSpec, mounter: Mounter, filesys
     return { kind: 'already-staged' };
   }
 
-  await mkdir(spec.stagingPath, { recursive: true, mode: 0o750 });
+  await createDirectories('staging_target_path', spec.stagingPath);
   const options = filesystemMountOptions(spec.fsType, spec.mountFlags, spec.readOnly);
   const found = await probing;
   if (found.kind === 'blank') {

@@ -1,6 +1,7 @@
 // The one place where any error becomes a gRPC status. CsiError carries its code;
 // CloudError and NodeError kinds map by the CSI spec's tables; anything else is INTERNAL.
 import { status } from '@grpc/grpc-js';
+import { CallAbandoned } from '../call-scope.js';
 import { CloudError, type CloudErrorKind } from '../cloud/errors.js';
 import { CsiError, type CsiCode } from '../errors.js';
 import { NodeError, type NodeErrorKind } from '../node/errors.js';
@@ -69,6 +70,7 @@ export function toGrpcFailure(err: unknown): GrpcFailure {
   if (err instanceof CsiError) return { code: csiCodes[err.code], message: err.message };
   if (err instanceof CloudError) return { code: cloudCodes[err.kind], message: err.message };
   if (err instanceof NodeError) return { code: nodeCodes[err.kind], message: err.message };
+  if (err instanceof CallAbandoned) return { code: status.DEADLINE_EXCEEDED, message: err.message };
   const message = err instanceof Error ? err.message : String(err);
   return { code: status.INTERNAL, message: `internal error: ${message}` };
 }

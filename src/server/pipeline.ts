@@ -1,8 +1,11 @@
 // The one request pipeline every RPC passes through: claim the in-flight keys
 // (duplicate → ABORTED), run the handler, map any error to a gRPC status, record
 // metrics and write one structured log line with the csi_secret fields redacted.
+// It also owns liveness: when the caller's deadline passes (or it cancels) before the
+// handler settles, the call is answered and its keys are released there and then.
 import type * as grpc from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import { runInCall } from '../call-scope.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import { toGrpcFailure } from './errors.js';
@@ -48,18 +51,34 @@ export function redact(request: unknown, secretFields: readonly string[] = []): 
   return copy;
 }
 
-function callSignal(call: grpc.ServerUnaryCall<unknown, unknown>): { signal: AbortSignal; done: () => void } {
+/** Why a call was abandoned before its handler settled. */
+type Abandoned = { readonly code: status.DEADLINE_EXCEEDED | status.CANCELLED; readonly message: string };
+
+/**
+ * Watches the caller: an AbortSignal for the handler, and `onAbandon` once when the
+ * deadline passes or the caller cancels. grpc-js cancels the call itself at the deadline,
+ * so either event may come first; the clock decides which one it was.
+ */
+function watchCaller(call: grpc.ServerUnaryCall<unknown, unknown>, onAbandon: (why: Abandoned) => void): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  const onCancel = (): void => controller.abort(new Error('the caller cancelled the request'));
-  call.on('cancelled', onCancel);
-  let timer: NodeJS.Timeout | undefined;
+  const started = Date.now();
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-  if (Number.isFinite(at) && at > 0) {
-    timer = setTimeout(() => controller.abort(new Error('the request deadline passed')), Math.max(0, at - Date.now()));
-    timer.unref();
+  const hasDeadline = Number.isFinite(at) && at > 0;
+  const abandon = (): void => {
+    if (controller.signal.aborted) return;
+    const why: Abandoned = hasDeadline && Date.now() >= at - 5
+      ? { code: status.DEADLINE_EXCEEDED, message: `the caller's deadline passed after ${Math.max(0, Math.round(Date.now() - started))} ms` }
+      : { code: status.CANCELLED, message: 'the caller cancelled the request' };
+    controller.abort(new Error(why.message));
+    onAbandon(why);
+  };
+  call.on('cancelled', abandon);
+  let timer: NodeJS.Timeout | undefined;
+  if (hasDeadline) {
+    timer = setTimeout(abandon, Math.max(0, at - Date.now()));
   }
-  return { signal: controller.signal, done: () => { call.off('cancelled', onCancel); if (timer) clearTimeout(timer); } };
+  return { signal: controller.signal, done: () => { call.off('cancelled', abandon); if (timer) clearTimeout(timer); } };
 }
 
 export function wrapService<H>(
@@ -75,8 +94,10 @@ export function wrapService<H>(
       const request = call.request;
       const keys = keysOf ? keysOf(request).filter((k) => k.length > 0) : [];
       const log = deps.log.child({ rpc: `${service}.${method}` });
-      const { signal, done } = callSignal(call);
+      let answered = false;
       const finish = (code: status, message: string | undefined, response: unknown): void => {
+        if (answered) return;
+        answered = true;
         done();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const codeName = status[code];
@@ -91,17 +112,35 @@ export function wrapService<H>(
           callback({ code, details: message ?? codeName });
         }
       };
-      if (!deps.inFlight.tryClaim(keys)) {
+      const claim = deps.inFlight.tryClaim(keys);
+      // Liveness: a handler still running when its caller gives up lets go of its keys, so
+      // the CO's retry (or an unpublish) is served instead of answered ABORTED for ever.
+      const { signal, done } = watchCaller(call, (why) => {
+        if (answered) return;
+        if (claim) deps.inFlight.release(claim);
+        const held = keys.length > 0 ? ` on ${keys.join(', ')}` : '';
+        finish(why.code, `${service}.${method}${held} did not finish: ${why.message}. It was abandoned and may still complete; retry the request`, undefined);
+      });
+      if (!claim) {
         finish(status.ABORTED, `an operation on ${keys.join(', ')} is already in progress; retry later`, undefined);
         return;
       }
-      fn(request, { log, signal }).then(
-        (response) => { deps.inFlight.release(keys); finish(status.OK, undefined, response); },
+      const settle = (outcome: { code: status; message?: string; response?: unknown }): void => {
+        deps.inFlight.release(claim);
+        if (answered) {
+          // The caller left before this: say how the abandoned work ended, for whoever debugs it.
+          log.warn({ code: status[outcome.code], error: outcome.message, request: redact(request, secrets) }, 'abandoned rpc settled after its caller left');
+          return;
+        }
+        finish(outcome.code, outcome.message, outcome.response);
+      };
+      // Deep layers see the signal through the call scope and start no change once it fires.
+      runInCall(signal, () => fn(request, { log, signal })).then(
+        (response) => settle({ code: status.OK, response }),
         (err: unknown) => {
-          deps.inFlight.release(keys);
           const failure = toGrpcFailure(err);
           if (failure.code === status.INTERNAL && err instanceof Error && err.stack) log.error({ stack: err.stack }, 'unexpected error');
-          finish(failure.code, failure.message, undefined);
+          settle({ code: failure.code, message: failure.message });
         },
       );
     };

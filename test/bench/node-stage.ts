@@ -24,10 +24,15 @@ const RUNS = Number(values.runs);
 const SIZE_GIB = Number(values['size-gib']);
 
 const dir = await mkdtemp(join(tmpdir(), 'ebs-node-bench-'));
+// The handler stages only a device proven to be the volume: here, the emulated volume's
+// loop device (backed by <volumes>/<volume id>.img, as the local data plane makes them).
+const volumesDir = join(dir, 'volumes');
+await mkdir(volumesDir);
+const VOLUME_ID = 'vol-0123456789abcdef0';
 const loops: string[] = [];
 const ctx = { log: pino({ level: 'silent' }), signal: new AbortController().signal };
 const handlers = nodeHandlers({
-  devices: new DeviceFinder({ waitMs: 0 }),
+  devices: new DeviceFinder({ waitMs: 0, emulatedVolumesDir: volumesDir }),
   mounter: new Mounter(runCommand),
   filesystems: new Filesystems(runCommand),
   sysRoot: '/sys',
@@ -35,8 +40,7 @@ const handlers = nodeHandlers({
   maxVolumesPerNode: 25,
 });
 
-async function blankDevice(name: string): Promise<string> {
-  const file = join(dir, `${name}.img`);
+async function blankDevice(file: string): Promise<string> {
   await runCommand('truncate', ['-s', `${SIZE_GIB}G`, file]);
   const device = (await runCommand('losetup', ['--find', '--show', file])).stdout.trim();
   loops.push(device);
@@ -51,24 +55,25 @@ async function releaseDevice(device: string, file: string): Promise<void> {
 
 async function viaHandler(fsType: FsType, run: number): Promise<number> {
   const name = `handler-${fsType}-${run}`;
-  const device = await blankDevice(name);
+  const file = join(volumesDir, `${VOLUME_ID}.img`);
+  const device = await blankDevice(file);
   const staging = join(dir, name);
   const t0 = performance.now();
   await handlers.NodeStageVolume({
-    volumeId: 'vol-0123456789abcdef0', publishContext: { devicePath: device }, stagingTargetPath: staging,
+    volumeId: VOLUME_ID, publishContext: { devicePath: device }, stagingTargetPath: staging,
     volumeCapability: { accessType: 'mount', mount: { fsType, mountFlags: [], volumeMountGroup: '' }, accessMode: { mode: 'SINGLE_NODE_WRITER' } },
     secrets: {}, volumeContext: {},
   }, ctx);
   const ms = performance.now() - t0;
-  await handlers.NodeUnstageVolume({ volumeId: 'vol-0123456789abcdef0', stagingTargetPath: staging }, ctx);
-  await releaseDevice(device, join(dir, `${name}.img`));
+  await handlers.NodeUnstageVolume({ volumeId: VOLUME_ID, stagingTargetPath: staging }, ctx);
+  await releaseDevice(device, file);
   return ms;
 }
 
 /** mkfs + mount by hand; with `probe`, also the blkid check the handler makes first. */
 async function byHand(fsType: FsType, run: number, probe: boolean): Promise<number> {
   const name = `hand-${probe ? 'probe-' : ''}${fsType}-${run}`;
-  const device = await blankDevice(name);
+  const device = await blankDevice(join(dir, `${name}.img`));
   const target = join(dir, name);
   const t0 = performance.now();
   if (probe) await runCommand('blkid', blkidArgs(device), { okExitCodes: [2] });

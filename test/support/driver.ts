@@ -18,6 +18,8 @@ export interface DriverProcess extends CsiClients {
   output(): string;
   /** SIGTERM, wait for exit (SIGKILL after 5 s); resolves the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL at once, as a crash or an OOM kill would; resolves when the process is gone. */
+  kill(): Promise<void>;
 }
 
 export interface DriverOptions {
@@ -28,11 +30,14 @@ export interface DriverOptions {
   readonly nodeArgs?: readonly string[];
   /** Wait for Probe to say ready (default true). */
   readonly waitReady?: boolean;
+  /** Serve on this socket (e.g. the one a killed driver served on) instead of a fresh one; the caller owns its folder. */
+  readonly socket?: string;
 }
 
 export async function startDriver(options: DriverOptions): Promise<DriverProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'ebs-csi-'));
-  const socket = join(dir, 'csi.sock');
+  const dir = options.socket === undefined ? mkdtempSync(join(tmpdir(), 'ebs-csi-')) : undefined;
+  const socket = options.socket ?? join(dir ?? '', 'csi.sock');
+  const removeDir = (): void => { if (dir !== undefined) rmSync(dir, { recursive: true, force: true }); };
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverMain, options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,11 +55,18 @@ export async function startDriver(options: DriverOptions): Promise<DriverProcess
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       const code = await exited;
       clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
       return code;
     }
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     return child.exitCode;
+  };
+  const kill = async (): Promise<void> => {
+    clients.close();
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
   };
   try {
     await waitFor('the driver to answer Probe', async () => {
@@ -66,5 +78,5 @@ export async function startDriver(options: DriverOptions): Promise<DriverProcess
     await stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- driver output ---\n${output}`);
   }
-  return { ...clients, socket, pid: child.pid ?? 0, output: () => output, stop };
+  return { ...clients, socket, pid: child.pid ?? 0, output: () => output, stop, kill };
 }

@@ -2,6 +2,7 @@
 // sample (ec2Calls{action,outcome}, ec2Duration{action}); retries follow retry.ts; what
 // finally fails leaves as a CloudError (error-codes.ts) naming the action and the resource.
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2';
+import { CallAbandoned, checkCallerWaiting } from '../../call-scope.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics/registry.js';
 import type { Ec2Api, Ec2Command } from './api.js';
@@ -21,6 +22,9 @@ export interface SendOptions {
 /** "DescribeVolumes" from a DescribeVolumesCommand. */
 export const actionOf = (command: object): string => command.constructor.name.replace(/Command$/, '');
 
+/** Calls that only read; every other action changes something (or is a DryRun of a change). */
+const READ_ONLY_ACTION = /^(Describe|Get|List)/;
+
 export class Ec2Caller {
   constructor(
     private readonly api: Ec2Api,
@@ -33,6 +37,9 @@ export class Ec2Caller {
     const action = actionOf(command);
     const idempotent = options.idempotent ?? true;
     const attempt = async (): Promise<O> => {
+      // A change (or its retry) is not sent for a caller that has gone: the CO's retry may
+      // have moved on, and e.g. a late re-sent AttachVolume would undo its detach.
+      if (!READ_ONLY_ACTION.test(action)) checkCallerWaiting(`sending ${action}${options.subject ? ` for ${options.subject}` : ''}`);
       const stopTimer = this.metrics.ec2Duration.startTimer({ action });
       try {
         const output = await this.api.send(command);
@@ -47,11 +54,12 @@ export class Ec2Caller {
     };
     try {
       return await withRetry(attempt, this.policy, {
-        shouldRetry: (err) => (idempotent ? isRetryable(err) : isThrottling(err)),
+        shouldRetry: (err) => !(err instanceof CallAbandoned) && (idempotent ? isRetryable(err) : isThrottling(err)),
         onRetry: (err, attemptNumber, retriesLeft) =>
           this.log.debug({ action, code: awsErrorCode(err), attempt: attemptNumber, retriesLeft }, 'EC2 call failed, retrying'),
       });
     } catch (err) {
+      if (err instanceof CallAbandoned) throw err;
       throw toCloudError(err, action, options.subject);
     }
   }

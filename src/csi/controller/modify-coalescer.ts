@@ -7,6 +7,7 @@
 // collecting batch waits for the applied one to finish, so changes to a volume never race.
 // A request that asks for a different value of a field another pending request sets is
 // refused with ABORTED (the CO retries it once the first change is done).
+import { runForAllCalls } from '../../call-scope.js';
 import { CsiError } from '../../errors.js';
 import type { DesiredChange } from './modify-plan.js';
 
@@ -79,7 +80,8 @@ export class ModifyCoalescer<R, C> {
     const result = new Promise<R>((res, rej) => { resolve = res; reject = rej; });
     const batch: Batch<R, C> = { change, context, result, resolve, reject };
     this.#collecting.set(volumeId, batch);
-    setTimeout(() => void this.#run(volumeId, batch), this.windowMs);
+    // The merged change serves every caller that joined, so no one caller's leaving stops it.
+    runForAllCalls(() => setTimeout(() => void this.#run(volumeId, batch), this.windowMs));
     return result;
   }
 

@@ -1,5 +1,6 @@
 // ControllerPublishVolume / ControllerUnpublishVolume: attach an EBS volume to the node's
-// instance and detach it again. The publish context carries the device name EC2 was given.
+// instance and detach it again. The publish context carries the device name EC2 was given
+// and the volume's size (see params/publishContext.ts).
 // The volume is looked up first: a repeat (the attacher re-syncing) is then answered from
 // that one Describe, and a conflict is refused before any mutating call. A volume restored
 // (or copied) with blockAttachUntilInitialized is not attached while it still initializes
@@ -12,12 +13,11 @@ import type { ControllerPublishVolumeRequest__Output } from '../../generated/csi
 import type { ControllerPublishVolumeResponse } from '../../generated/csi/v1/ControllerPublishVolumeResponse.js';
 import type { AsyncHandlers } from '../../server/pipeline.js';
 import { checkVolumeCapabilities, unsupportedCapability } from '../params/capabilities.js';
+import { publishContextOf } from '../params/publishContext.js';
 import { CONTEXT_BLOCK_ATTACH_UNTIL_INITIALIZED } from '../params/volumeContext.js';
 import type { ControllerDeps } from './deps.js';
 import { looksLikeInstanceId, looksLikeVolumeId, requireField } from './validate.js';
 import { existingDisk } from './volumes.js';
-
-export const PUBLISH_CONTEXT_DEVICE_PATH = 'devicePath';
 
 type PublishHandlers = Pick<AsyncHandlers<ControllerHandlers>, 'ControllerPublishVolume' | 'ControllerUnpublishVolume'>;
 
@@ -67,16 +67,19 @@ async function publish(cloud: Cloud, req: ControllerPublishVolumeRequest__Output
   if (problem) throw invalidArgument(problem);
 
   const here = disk.attachments.find((a) => a.instanceId === nodeId && (a.state === 'attached' || a.state === 'busy'));
-  if (here) return { publishContext: { [PUBLISH_CONTEXT_DEVICE_PATH]: here.device } };
+  if (here) return { publishContext: publishContextOf(here.device, disk.capacityGiB) };
   if (!disk.multiAttachEnabled) {
     const elsewhere = disk.attachments.find((a) => a.instanceId !== nodeId && a.state !== 'detached');
     if (elsewhere) {
+      // A node that does not exist is the first thing wrong with the request: say that,
+      // not that the volume is busy (the look-up costs a Describe only on this error path).
+      if (!(await cloud.getInstance(nodeId))) throw notFound(`node ${nodeId} does not exist`);
       throw new CsiError('FAILED_PRECONDITION', `volume ${volumeId} is ${elsewhere.state} to node ${elsewhere.instanceId}; without Multi-Attach it must be unpublished there first`);
     }
   }
   await checkInitialized(cloud, disk, req.volumeContext ?? {});
   const devicePath = await cloud.attachDisk(volumeId, nodeId, disk);
-  return { publishContext: { [PUBLISH_CONTEXT_DEVICE_PATH]: devicePath } };
+  return { publishContext: publishContextOf(devicePath, disk.capacityGiB) };
 }
 
 async function unpublish(cloud: Cloud, volumeId: string, nodeId: string): Promise<void> {

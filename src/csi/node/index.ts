@@ -57,6 +57,23 @@ export interface NodeServiceOptions {
   readonly metadataSources: readonly MetadataSource[];
   /** The Kubernetes client, made on first use (only when IMDS cannot tell who this node is). */
   readonly kubeClient: () => Promise<Pick<KubeApi, 'get'>>;
+  /** The environment to read EBS_LOCAL_VOLUMES_DIR from (default: the process's). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The local environment's data plane backs each emulated volume with a loop device over
+ * <dir>/<volume id>.img and names that directory here. Unset (always, on a real node) no
+ * loop device is ever taken for a volume.
+ */
+export const EMULATED_VOLUMES_ENV = 'EBS_LOCAL_VOLUMES_DIR';
+
+function emulatedVolumesDir(env: NodeJS.ProcessEnv, log: Logger): string | undefined {
+  const dir = env[EMULATED_VOLUMES_ENV]?.trim();
+  if (!dir) return undefined;
+  if (!dir.startsWith('/')) throw new Error(`${EMULATED_VOLUMES_ENV} must be an absolute path; got ${JSON.stringify(dir)}`);
+  log.warn({ dir }, `${EMULATED_VOLUMES_ENV} is set: loop devices backed by <dir>/<volume id>.img count as EBS volumes (local environment only)`);
+  return dir;
 }
 
 export async function createNodeService(options: NodeServiceOptions): Promise<{
@@ -74,8 +91,9 @@ export async function createNodeService(options: NodeServiceOptions): Promise<{
     driver: options.driverName, instanceId: identity.instanceId, zone: identity.availabilityZone,
     instanceType: identity.instanceType, identitySource: identity.source, maxVolumesPerNode: maxVolumes,
   }, 'node identity resolved');
+  const emulated = emulatedVolumesDir(options.env ?? process.env, options.log);
   const handlers = nodeHandlers({
-    devices: new DeviceFinder(),
+    devices: new DeviceFinder(emulated !== undefined ? { emulatedVolumesDir: emulated } : {}),
     mounter: new Mounter(runCommand),
     filesystems: new Filesystems(runCommand),
     sysRoot: '/sys',

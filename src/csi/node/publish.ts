@@ -1,6 +1,6 @@
 // NodePublishVolume / NodeUnpublishVolume: bind the staged filesystem (or, for a block
 // volume, the device itself onto a file) at the pod's target path; or take it away.
-import { mkdir, open, rmdir } from 'node:fs/promises';
+import { open, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { NodePublishVolumeRequest__Output } from '../../generated/csi/v1/NodePublishVolumeRequest.js';
 import type { NodePublishVolumeResponse } from '../../generated/csi/v1/NodePublishVolumeResponse.js';
@@ -8,11 +8,12 @@ import type { NodeUnpublishVolumeRequest__Output } from '../../generated/csi/v1/
 import type { NodeUnpublishVolumeResponse } from '../../generated/csi/v1/NodeUnpublishVolumeResponse.js';
 import { blockDeviceNumber } from '../../node/device-number.js';
 import { NodeError } from '../../node/errors.js';
-import { isReadOnly, type MountTable } from '../../node/mountinfo.js';
+import { isReadOnly, type MountEntry, type MountTable } from '../../node/mountinfo.js';
+import { createDirectories, statIfExists } from '../../node/paths.js';
 import type { CallContext } from '../../server/pipeline.js';
+import { attachmentHints } from '../params/publishContext.js';
 import type { NodeDeps } from './deps.js';
 import { parseCapability, requirePath, requireVolumeId } from './validate.js';
-import { statIfExists } from '../../node/paths.js';
 
 function checkExistingPublish(table: MountTable, targetPath: string, readOnly: boolean, sameSource: boolean): boolean {
   const existing = table.at(targetPath);
@@ -27,7 +28,7 @@ function checkExistingPublish(table: MountTable, targetPath: string, readOnly: b
 
 /** Makes an empty file for a block volume to be bound onto (an empty directory is replaced). */
 async function prepareBlockTarget(targetPath: string): Promise<void> {
-  await mkdir(dirname(targetPath), { recursive: true, mode: 0o750 });
+  await createDirectories('target_path', dirname(targetPath));
   const existing = await statIfExists(targetPath);
   if (existing?.isDirectory()) {
     await rmdir(targetPath).catch((err: unknown) => {
@@ -37,6 +38,24 @@ async function prepareBlockTarget(targetPath: string): Promise<void> {
   }
   else if (existing && !existing.isFile()) throw new NodeError('Conflict', `target_path ${targetPath} exists and is not a file`);
   await (await open(targetPath, 'a', 0o640)).close();
+}
+
+/**
+ * The staging mount must hold this volume's device: a staging_target_path of another
+ * volume would otherwise hand that volume's data to this pod. FAILED_PRECONDITION if not.
+ */
+async function checkStagedVolume(deps: NodeDeps, volumeId: string, stagingPath: string, staged: MountEntry,
+  publishContext: Readonly<Record<string, string>> | undefined): Promise<void> {
+  const hints = attachmentHints(publishContext, stagingPath);
+  const look = await deps.devices.lookOnce(volumeId, hints);
+  const holds = `staging_target_path ${stagingPath} holds ${staged.source} (device ${staged.device})`;
+  if (!look.found) {
+    throw new NodeError('NotStaged', `${holds}, but no device proven to be volume ${volumeId} is on this node (${deps.devices.describeMissing(volumeId, hints, look.refused)})`);
+  }
+  const deviceNumber = await blockDeviceNumber(look.found.path);
+  if (deviceNumber !== staged.device) {
+    throw new NodeError('NotStaged', `${holds}, not volume ${volumeId}, which is ${look.found.path} (device ${deviceNumber ?? 'unknown'}); stage this volume there first`);
+  }
 }
 
 export async function publishVolume(
@@ -50,7 +69,7 @@ export async function publishVolume(
   const readOnly = req.readonly || capability.readOnly;
 
   if (capability.kind === 'block') {
-    const device = await deps.devices.find(volumeId, req.publishContext?.devicePath, ctx.signal);
+    const device = await deps.devices.find(volumeId, attachmentHints(req.publishContext), ctx.signal);
     const deviceNumber = await blockDeviceNumber(device.path);
     const table = await deps.mounter.mounts();
     // A bind of a device node shows the devtmpfs in mountinfo, so compare what the target now is.
@@ -60,7 +79,7 @@ export async function publishVolume(
     // Note: Linux does not stop writes through a device node on a read-only mount; the
     // read-only bind still tells the container runtime and tools what was asked for.
     await deps.mounter.bind(device.path, targetPath, readOnly);
-    ctx.log.info({ volumeId, device: device.path, targetPath, readOnly }, 'block volume published');
+    ctx.log.info({ volumeId, device: device.path, proof: device.proof, targetPath, readOnly }, 'block volume published');
     return {};
   }
 
@@ -69,10 +88,11 @@ export async function publishVolume(
   if (!staged) {
     throw new NodeError('NotStaged', `volume ${volumeId} is not staged at staging_target_path ${stagingPath}; call NodeStageVolume first`);
   }
+  await checkStagedVolume(deps, volumeId, stagingPath, staged, req.publishContext);
   const existing = table.at(targetPath);
   const sameSource = !!existing && existing.device === staged.device && existing.root === staged.root;
   if (checkExistingPublish(table, targetPath, readOnly, sameSource)) return {};
-  await mkdir(targetPath, { recursive: true, mode: 0o750 });
+  await createDirectories('target_path', targetPath);
   await deps.mounter.bind(stagingPath, targetPath, readOnly);
   ctx.log.info({ volumeId, stagingPath, targetPath, readOnly }, 'volume published');
   return {};

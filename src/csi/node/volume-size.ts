@@ -46,11 +46,13 @@ async function deviceOfMount(deps: NodeDeps, mount: MountEntry): Promise<string>
 
 /**
  * CSI: a volume_path where the volume is not found is NOT_FOUND. A relative path can never
- * hold a mounted volume, so it is answered NOT_FOUND like any other path without one.
+ * hold a mounted volume, so it is answered NOT_FOUND like any other path without one. (Not
+ * INVALID_ARGUMENT: csi-sanity v5.4.0 sends volume_path "some/path" to NodeGetVolumeStats and
+ * NodeExpandVolume and requires NOT_FOUND, as the reference driver answers.)
  */
 function existingVolumePath(volumeId: string, value: string | undefined): Promise<string> {
   if (value && !value.startsWith('/')) {
-    return Promise.reject(new NodeError('PathNotFound', `volume_path ${JSON.stringify(value)} holds no volume ${volumeId}: it is not an absolute path`));
+    return Promise.reject(new NodeError('PathNotFound', `volume_path ${JSON.stringify(value)} holds no volume ${volumeId}: volume_path must be an absolute path`));
   }
   return requirePath('volume_path', value);
 }

@@ -45,7 +45,7 @@ describe('controller publish against moto', () => {
     assert.match(devicePath, /^\/dev\/(xvd[a-z]{1,2}|sd[b-z])$/);
     assert.deepEqual(await attachmentsOf(volumeId), [{ instanceId: node, device: devicePath, state: 'attached' }]);
     const again = await driver.controller.ControllerPublishVolume(req);
-    assert.deepEqual(again.publishContext, { devicePath });
+    assert.deepEqual(again.publishContext, { devicePath, volumeSizeGiB: '1' });
     assert.equal((await attachmentsOf(volumeId)).length, 1);
 
     const listed = await driver.controller.ListVolumes({ maxEntries: 0, startingToken: '' });

@@ -27,12 +27,18 @@ export interface LocalStack {
 export const IS_ROOT = process.getuid?.() === 0;
 export const NOT_ROOT_REASON = 'needs root: the data plane makes loop devices and the driver formats and mounts them';
 
-/** The driver's environment: the emulator through the data plane, identity from the local IMDS. */
+/**
+ * The driver's environment: the emulator through the data plane, identity from the local IMDS,
+ * and the data plane's volume directory, whose loop devices are the emulated volumes.
+ */
 export function driverEnv(moto: Emulator, dataPlane: DataPlane, imds: RunningImds): Record<string, string> {
   const env: Record<string, string> = { ...moto.env };
   // The support harness turns IMDS off for controller-only tests; here the node needs it.
   delete env.AWS_EC2_METADATA_DISABLED;
-  return { ...env, AWS_ENDPOINT_URL_EC2: dataPlane.endpoint, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint };
+  return {
+    ...env, AWS_ENDPOINT_URL_EC2: dataPlane.endpoint, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint,
+    EBS_LOCAL_VOLUMES_DIR: dataPlane.hypervisor.store.volumesDir,
+  };
 }
 
 export async function startLocalStack(): Promise<LocalStack> {

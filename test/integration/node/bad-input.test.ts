@@ -20,8 +20,8 @@ describe('bad node requests on a real device', { skip: reason ?? false }, () => 
 
   before(async () => {
     rig = await LoopRig.create();
-    handlers = hostHandlers();
-    blank = await rig.volume('blank', 64);
+    handlers = hostHandlers(rig);
+    blank = await rig.volume(volumeId, 64);
     staging = rig.path('staging');
   });
   after(async () => { await rig.cleanup(); });
@@ -69,10 +69,11 @@ describe('bad node requests on a real device', { skip: reason ?? false }, () => 
   });
 
   it('never formats over another filesystem', async () => {
-    const used = await rig.volume('used', 320);
+    const usedId = 'vol-0eeeeeeeeeeeeee77';
+    const used = await rig.volume(usedId, 320);
     await sh('mkfs.xfs', ['-q', used.device]);
     const uuid = (await probeDevice(used.device))?.uuid;
-    await assert.rejects(stageWith({ device: used.device }), csiError('FAILED_PRECONDITION', /holds an xfs filesystem, not ext4; refusing to format/));
+    await assert.rejects(stageWith({ volumeId: usedId, device: used.device, stagingPath: rig.path('used') }), csiError('FAILED_PRECONDITION', /holds an xfs filesystem, not ext4; refusing to format/));
     assert.equal((await probeDevice(used.device))?.uuid, uuid, 'the xfs filesystem is untouched');
   });
 

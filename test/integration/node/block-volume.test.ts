@@ -23,8 +23,8 @@ describe('block volume on a loop device', { skip: reason ?? false }, () => {
 
   before(async () => {
     rig = await LoopRig.create();
-    handlers = hostHandlers();
-    loop = await rig.volume('raw', 64);
+    handlers = hostHandlers(rig);
+    loop = await rig.volume(volumeId, 64);
     staging = rig.path('staging', 'vol');
     target = rig.path('pods', 'pod-a', 'volumeDevices', 'dev');
   });
@@ -66,7 +66,7 @@ describe('block volume on a loop device', { skip: reason ?? false }, () => {
   });
 
   it('refuses another device at the same target with ALREADY_EXISTS', async () => {
-    const other = await rig.volume('other', 64);
+    const other = await rig.volume('vol-0ddddddddddddddd4', 64);
     await assert.rejects(handlers.NodePublishVolume(publishRequest({
       volumeId: 'vol-0ddddddddddddddd4', device: other.device, stagingPath: staging, capability, targetPath: target,
     }), ctx), csiError('ALREADY_EXISTS', /another volume/));

@@ -36,8 +36,8 @@ for (const fsType of ['ext4', 'xfs'] as const) {
 
     before(async () => {
       rig = await LoopRig.create();
-      handlers = hostHandlers();
-      loop = await rig.volume('data', sizeMiB);
+      handlers = hostHandlers(rig);
+      loop = await rig.volume(volumeId, sizeMiB);
       staging = rig.path('plugins', 'globalmount');
       target = rig.path('pods', 'pod-a', 'mount');
       readOnlyTarget = rig.path('pods', 'pod-b', 'mount');
@@ -78,7 +78,7 @@ for (const fsType of ['ext4', 'xfs'] as const) {
       await assert.rejects(handlers.NodeStageVolume(stageRequest({
         volumeId, device: loop.device, stagingPath: staging, capability: mountCapability(fsType, ['ro']),
       }), ctx), csiError('ALREADY_EXISTS', /read-only was asked for/));
-      const second = await rig.volume('other', sizeMiB);
+      const second = await rig.volume('vol-0bbbbbbbbbbbbbbb2', sizeMiB);
       await assert.rejects(handlers.NodeStageVolume(stageRequest({
         volumeId: 'vol-0bbbbbbbbbbbbbbb2', device: second.device, stagingPath: staging, capability,
       }), ctx), csiError('ALREADY_EXISTS', /another device/));

@@ -1,10 +1,14 @@
 // A scratch area for node integration tests: sparse files on loop devices inside one
-// temporary directory. cleanup() unmounts everything mounted below that directory
+// temporary directory. Each volume's file is <dir>/volumes/<volume id>.img, the layout of
+// the local data plane, so the handlers (built with that directory as their emulated
+// volume directory) can prove the loop device is the volume, as they must before
+// formatting anything. A loop device made with loose() is backed by a file of no volume:
+// the driver must refuse it. cleanup() unmounts everything mounted below that directory
 // (deepest first), detaches every loop device it made and removes the directory; it
 // runs from after() hooks, so it runs whether the tests passed or failed.
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, realpath, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -78,16 +82,31 @@ export class LoopRig {
   private constructor(readonly dir: string) {}
 
   static async create(): Promise<LoopRig> {
-    return new LoopRig(await mkdtemp(join(tmpdir(), 'ebs-node-it-')));
+    const rig = new LoopRig(await realpath(await mkdtemp(join(tmpdir(), 'ebs-node-it-'))));
+    await mkdir(rig.volumesDir);
+    return rig;
+  }
+
+  /** Where the emulated volumes' files are (the handlers' EBS_LOCAL_VOLUMES_DIR). */
+  get volumesDir(): string {
+    return this.path('volumes');
   }
 
   path(...parts: string[]): string {
     return join(this.dir, ...parts);
   }
 
-  /** A sparse file of the given size on a fresh loop device. */
-  async volume(name: string, mib: number): Promise<LoopVolume> {
-    const file = this.path(`${name}.img`);
+  /** The emulated volume `volumeId`: a sparse file of the given size on a fresh loop device. */
+  volume(volumeId: string, mib: number): Promise<LoopVolume> {
+    return this.#loop(join(this.volumesDir, `${volumeId}.img`), mib);
+  }
+
+  /** A loop device over a file that is no volume's (what the driver must never format). */
+  loose(name: string, mib: number): Promise<LoopVolume> {
+    return this.#loop(this.path(`${name}.img`), mib);
+  }
+
+  async #loop(file: string, mib: number): Promise<LoopVolume> {
     await rm(file, { force: true });
     await run('truncate', ['-s', `${mib}M`, file]);
     const device = (await sh('losetup', ['--find', '--show', file])).trim();
@@ -130,10 +149,10 @@ export class LoopRig {
 
 export type Handlers = AsyncHandlers<NodeHandlers>;
 
-/** The real node handlers on this host (devices found via publish_context devicePath). */
-export function hostHandlers(): Handlers {
+/** The real node handlers on this host, taking the rig's loop devices as emulated volumes. */
+export function hostHandlers(rig: LoopRig): Handlers {
   return nodeHandlers({
-    devices: new DeviceFinder({ waitMs: 200 }),
+    devices: new DeviceFinder({ waitMs: 200, emulatedVolumesDir: rig.volumesDir }),
     mounter: new Mounter(runCommand),
     filesystems: new Filesystems(runCommand),
     sysRoot: '/sys',

@@ -18,13 +18,13 @@ describe('"ro" in the mount flags', { skip: reason ?? false }, () => {
 
   before(async () => {
     rig = await LoopRig.create();
-    handlers = hostHandlers();
+    handlers = hostHandlers(rig);
   });
   after(async () => { await rig.cleanup(); });
 
   it('stages and publishes read-only, and the same publish again is OK', async () => {
     // "ro" on a blank device: the driver formats it first, then mounts it read-only.
-    const loop = await rig.volume('ro', 96);
+    const loop = await rig.volume(volumeId, 96);
     const staging = rig.path('plugins', 'ro-globalmount');
     const target = rig.path('pods', 'pod-ro', 'mount');
     await handlers.NodeStageVolume(stageRequest({ volumeId, device: loop.device, stagingPath: staging, capability }), ctx);

@@ -41,7 +41,7 @@ describe('ControllerPublishVolume / ControllerUnpublishVolume', () => {
 
   it('attaches and answers the device path', async () => {
     const res = await publish();
-    assert.deepEqual(res, { publishContext: { devicePath: '/dev/xvdaa' } });
+    assert.deepEqual(res, { publishContext: { devicePath: '/dev/xvdaa', volumeSizeGiB: '8' } });
     assert.deepEqual(cloud.callsTo('attachDisk'), [['attachDisk', disk.volumeId, node.instanceId]]);
   });
 
@@ -60,12 +60,18 @@ describe('ControllerPublishVolume / ControllerUnpublishVolume', () => {
     assert.equal(cloud.callsTo('attachDisk').length, 1);
   });
 
+  it('is NOT_FOUND naming an unknown node first, even for a volume attached elsewhere (finding 4)', async () => {
+    await publish();
+    await expectFailure(() => publish({ nodeId: 'i-0ffffffffffffffff' }), status.NOT_FOUND, /^node i-0ffffffffffffffff does not exist$/);
+    assert.equal(cloud.callsTo('attachDisk').length, 1);
+  });
+
   it('attaches a Multi-Attach volume to a second node', async () => {
     disk = addDisk({ multiAttachEnabled: true });
     await publish({ volumeCapability: blockMulti });
     const other = addNode();
     const res = await publish({ nodeId: other.instanceId, volumeCapability: blockMulti });
-    assert.deepEqual(res, { publishContext: { devicePath: '/dev/xvdab' } });
+    assert.deepEqual(res, { publishContext: { devicePath: '/dev/xvdab', volumeSizeGiB: '8' } });
   });
 
   it('refuses the multi-writer mode on a volume without Multi-Attach', async () => {
@@ -116,7 +122,7 @@ describe('ControllerPublishVolume / ControllerUnpublishVolume', () => {
       assert.equal(cloud.callsTo('attachDisk').length, 0);
 
       cloud.initializations.set(disk.volumeId, { initialized: true, progressPercent: 100 });
-      assert.deepEqual(await publish(waiting), { publishContext: { devicePath: '/dev/xvdaa' } }, 'attached once initialized');
+      assert.deepEqual(await publish(waiting), { publishContext: { devicePath: '/dev/xvdaa', volumeSizeGiB: '8' } }, 'attached once initialized');
     });
 
     it('attaches an initializing volume at once when the StorageClass did not ask to wait', async () => {
@@ -138,7 +144,7 @@ describe('ControllerPublishVolume / ControllerUnpublishVolume', () => {
       disk = restored();
       await publish(waiting);
       cloud.initializations.set(disk.volumeId, { initialized: false });
-      assert.deepEqual(await publish(waiting), { publishContext: { devicePath: '/dev/xvdaa' } });
+      assert.deepEqual(await publish(waiting), { publishContext: { devicePath: '/dev/xvdaa', volumeSizeGiB: '8' } });
       assert.equal(cloud.callsTo('getVolumeInitialization').length, 1, 'only the first publish, which attached, looked');
     });
   });

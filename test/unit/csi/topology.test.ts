@@ -19,14 +19,14 @@ function zoneSource() {
 const seg = (segments: Record<string, string>) => ({ segments });
 
 describe('zone choice', () => {
-  it('takes the first preferred segment naming a zone, without asking EC2', async () => {
+  it('takes the first preferred segment naming a zone of the region, asking EC2 for the zones once', async () => {
     const zones = zoneSource();
     const req: TopologyRequirementInput = {
       requisite: [seg({ [ZONE]: 'us-east-1a' }), seg({ [ZONE]: 'us-east-1b' }), seg({ [ZONE]: 'us-east-1c' })],
       preferred: [seg({ 'kubernetes.io/os': 'linux' }), seg({ [ZONE]: 'us-east-1c' }), seg({ [ZONE]: 'us-east-1a' })],
     };
     assert.deepEqual(await choosePlacement(req, zones.source, 'pvc-1'), { availabilityZone: 'us-east-1c' });
-    assert.equal(zones.calls(), 0);
+    assert.equal(zones.calls(), 1);
   });
 
   it('falls back to the first requisite segment, and reads the legacy zone key', async () => {
@@ -41,12 +41,34 @@ describe('zone choice', () => {
     assert.equal(zones.calls(), 1);
   });
 
-  it('skips zone ids the region does not have, and is RESOURCE_EXHAUSTED when none is left', async () => {
+  it('skips zones the region does not have, and is INVALID_ARGUMENT naming them and the region\'s zones when none is left (finding 4)', async () => {
     const zones = zoneSource();
     assert.deepEqual(await choosePlacement({ preferred: [seg({ [ZONE_ID]: 'usw2-az9' })], requisite: [seg({ [ZONE_ID]: 'use1-az1' })] }, zones.source, 'n'),
       { availabilityZone: 'us-east-1b' });
-    await expectFailure(() => choosePlacement({ requisite: [seg({ [ZONE_ID]: 'usw2-az9' })] }, zones.source, 'n'), status.RESOURCE_EXHAUSTED,
-      /no zone of this region matches accessibility_requirements \(topology\.k8s\.aws\/zone-id=usw2-az9\)/);
+    assert.deepEqual(await choosePlacement({ preferred: [seg({ [ZONE]: 'mars-1a' })], requisite: [seg({ [ZONE]: 'us-east-1c' })] }, zones.source, 'n'),
+      { availabilityZone: 'us-east-1c' });
+    await expectFailure(() => choosePlacement({ requisite: [seg({ [ZONE_ID]: 'usw2-az9' })] }, zones.source, 'n'), status.INVALID_ARGUMENT,
+      /accessibility_requirements names no zone of this region \(topology\.k8s\.aws\/zone-id=usw2-az9\); this region's zones are us-east-1a \(use1-az6\), us-east-1b/);
+    await expectFailure(() => choosePlacement({ requisite: [seg({ [ZONE]: 'mars-1a' })], preferred: [seg({ [ZONE]: 'mars-1a' })] }, zones.source, 'n'),
+      status.INVALID_ARGUMENT, /names no zone of this region \(mars-1a, mars-1a\); this region's zones are us-east-1a/);
+    // With a source the zone is fixed: a requirement of unknown zones excludes it.
+    await expectFailure(() => choosePlacement({ requisite: [seg({ [ZONE]: 'mars-1a' })] }, zones.source, 'n', 'us-east-1a'),
+      status.RESOURCE_EXHAUSTED, /the volume source is in zone us-east-1a, which accessibility_requirements exclude \(mars-1a\)/);
+  });
+
+  it('leaves a Local Zone of the region to EC2, and a named zone too when the region\'s zones cannot be listed', async () => {
+    const zones = zoneSource();
+    assert.deepEqual(await choosePlacement({ requisite: [seg({ [ZONE]: 'us-east-1-bos-1a' })] }, zones.source, 'n'), { availabilityZone: 'us-east-1-bos-1a' });
+    assert.deepEqual(await choosePlacement({ requisite: [seg({ [ZONE]: 'us-east-1a' })] }, () => Promise.reject(new Error('throttled')), 'n'),
+      { availabilityZone: 'us-east-1a' });
+  });
+
+  it('is INVALID_ARGUMENT for a segment with none of the keys the driver understands, naming them (finding 4)', async () => {
+    const zones = zoneSource();
+    await expectFailure(() => choosePlacement({ requisite: [seg({ 'example.com/rack': 'r1' })] }, zones.source, 'n'), status.INVALID_ARGUMENT,
+      /accessibility_requirements\.requisite\[0\] has none of the topology keys this driver understands \(topology\.kubernetes\.io\/zone, .*\); got example\.com\/rack/);
+    await expectFailure(() => choosePlacement({ preferred: [seg({ [ZONE]: 'us-east-1a' }), seg({ rack: 'r1' })] }, zones.source, 'n'), status.INVALID_ARGUMENT,
+      /accessibility_requirements\.preferred\[1\]/);
   });
 
   it('picks any zone of the region when none is required, the same one for the same name', async () => {

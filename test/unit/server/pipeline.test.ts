@@ -22,8 +22,9 @@ function harness(handler: Handler) {
   const impl = wrapService<{ Op: grpc.handleUnaryCall<Req, object> }>('Test', { Op: handler }, { Op: (r) => [`volume:${r.volumeId}`] }, {
     log: pino({ level: 'info' }, sink), metrics, inFlight: new InFlight(), secretFieldsByMethod: new Map([['Op', ['secrets']]]),
   });
-  const call = (request: Req): Promise<{ err: Partial<grpc.StatusObject> | null; res?: unknown }> => new Promise((resolve) => {
-    const fake = Object.assign(new EventEmitter(), { request, getDeadline: () => Infinity });
+  const call = (request: Req, deadlineMs?: number): Promise<{ err: Partial<grpc.StatusObject> | null; res?: unknown }> => new Promise((resolve) => {
+    const deadline = deadlineMs === undefined ? Infinity : new Date(Date.now() + deadlineMs);
+    const fake = Object.assign(new EventEmitter(), { request, getDeadline: () => deadline });
     (impl.Op as grpc.handleUnaryCall<Req, object>)(fake as unknown as grpc.ServerUnaryCall<Req, object>, (err, res) => resolve({ err, res }));
   });
   return { call, lines, metrics };
@@ -75,6 +76,49 @@ describe('request pipeline', () => {
     assert.equal((await first).err, null);
     assert.equal((await other).err, null);
     assert.equal((await h.call({ volumeId: 'vol-1' })).err, null, 'the key is released after completion');
+  });
+
+  it('answers DEADLINE_EXCEEDED at the caller\'s deadline and frees the keys of a handler that never settles', async () => {
+    const signals: AbortSignal[] = [];
+    let calls = 0;
+    const h = harness((_req, ctx) => {
+      calls++;
+      signals.push(ctx.signal);
+      // The first call hangs for ever, as fs.mkdir under /proc did; later ones answer at once.
+      return calls === 1 ? new Promise<object>(() => undefined) : Promise.resolve({});
+    });
+    const hung = await h.call({ volumeId: 'vol-1' }, 100);
+    assert.equal(hung.err?.code, status.DEADLINE_EXCEEDED);
+    assert.match(hung.err?.details ?? '', /volume:vol-1.*deadline passed/);
+    assert.equal(signals[0]?.aborted, true, 'the handler is told to stop');
+    const next = await h.call({ volumeId: 'vol-1' }, 1000);
+    assert.equal(next.err, null, `a later call on the volume is served, not held hostage: ${next.err?.details ?? ''}`);
+    const failed = h.lines.find((l) => l.code === 'DEADLINE_EXCEEDED');
+    assert.ok(failed, 'the abandoned call is logged with its code');
+  });
+
+  it('lets an abandoned handler that settles late free only its own keys', async () => {
+    let finishFirst!: () => void;
+    let secondStarted!: () => void;
+    const secondRunning = new Promise<void>((r) => { secondStarted = r; });
+    let finishSecond!: () => void;
+    let n = 0;
+    const h = harness(() => {
+      n++;
+      if (n === 1) return new Promise<object>((r) => { finishFirst = () => r({}); });
+      if (n === 2) { secondStarted(); return new Promise<object>((r) => { finishSecond = () => r({}); }); }
+      return Promise.resolve({});
+    });
+    assert.equal((await h.call({ volumeId: 'vol-1' }, 50)).err?.code, status.DEADLINE_EXCEEDED);
+    const second = h.call({ volumeId: 'vol-1' });
+    await secondRunning;
+    finishFirst();
+    await new Promise((r) => setTimeout(r, 20));
+    const third = await h.call({ volumeId: 'vol-1' });
+    assert.equal(third.err?.code, status.ABORTED, 'the second call still owns the key after the first settled');
+    assert.ok(h.lines.some((l) => l.msg === 'abandoned rpc settled after its caller left'), 'the late outcome is logged');
+    finishSecond();
+    assert.equal((await second).err, null);
   });
 
   it('counts errors by method and code', async () => {
