@@ -7,7 +7,7 @@
 //   3. the serial of every NVMe namespace in sysfs, which works without udev.
 // The roots (/dev, /sys) are injectable so tests can build fake trees.
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { NodeError } from './errors.js';
 import { isInside } from './paths.js';
 
@@ -32,6 +32,8 @@ export interface DiscoveryOptions {
 export interface FoundDevice {
   readonly path: string;
   readonly via: 'publish-context' | 'by-id' | 'sysfs';
+  /** Set when the path is a partition of the volume (a static PV's "partition" attribute). */
+  readonly partition?: number;
 }
 
 const EBS_BY_ID_PREFIX = 'nvme-Amazon_Elastic_Block_Store_';
@@ -114,6 +116,20 @@ export class DeviceFinder {
       `no block device found for volume ${volumeId} after ${this.#waitMs} ms: looked for ${EBS_BY_ID_PREFIX}${serial} `
       + `in ${join(this.#roots.dev, 'disk', 'by-id')} and for NVMe serial ${serial} in ${join(this.#roots.sys, 'block')}${hint}; `
       + 'is the volume attached to this instance?');
+  }
+
+  /**
+   * Partition `n` of a volume's whole-disk device, as the kernel names it: a "p" goes
+   * between a name ending in a digit and the number (nvme1n1p2), none otherwise (xvdf2).
+   */
+  async partitionOf(disk: FoundDevice, n: number): Promise<FoundDevice> {
+    const name = basename(disk.path);
+    const partName = `${name}${/\d$/.test(name) ? 'p' : ''}${n}`;
+    const device = await this.#blockDeviceUnderDev(join(dirname(disk.path), partName));
+    if (!device) {
+      throw new NodeError('DeviceNotFound', `volume_context partition ${n}: volume device ${disk.path} has no partition ${partName}`);
+    }
+    return { ...disk, path: device, partition: n };
   }
 
   async #blockDeviceUnderDev(path: string): Promise<string | undefined> {

@@ -5,8 +5,8 @@
 // bigalloc) and turned into mkfs arguments here, in one table, so nothing unchecked
 // reaches mkfs.
 import {
-  FORMAT_OPTION_NAMES, FORMAT_OPTIONS_BY_FS as SUPPORTED, formatValueProblem, type FormatOptionName as OptionKey, type FormatOptions,
-  type FsType,
+  FORMAT_OPTION_NAMES, FORMAT_OPTIONS_BY_FS as SUPPORTED, formatValueProblem, isBooleanFormatOption, type FormatOptionName as OptionKey,
+  type FormatOptions, type FsType, type ValuedFormatOption,
 } from '../filesystems.js';
 import { NodeError } from './errors.js';
 
@@ -14,7 +14,7 @@ function invalid(message: string): NodeError {
   return new NodeError('InvalidArgument', message);
 }
 
-function checkedValue(key: Exclude<OptionKey, 'ext4BigAlloc'>, rawKey: string, value: string): string {
+function checkedValue(key: ValuedFormatOption, rawKey: string, value: string): string {
   const problem = formatValueProblem(key, value);
   if (problem) throw invalid(`volume_context ${rawKey} ${problem}; got ${JSON.stringify(value)}`);
   return value;
@@ -34,11 +34,11 @@ export function parseFormatOptions(fsType: FsType, volumeContext: Readonly<Recor
       const allowed = [...SUPPORTED[fsType]].join(', ');
       throw invalid(`volume_context ${rawKey} is not supported for ${fsType} filesystems (${fsType} accepts: ${allowed})`);
     }
-    if (key === 'ext4BigAlloc') {
+    if (isBooleanFormatOption(key)) {
       if (value !== 'true' && value !== 'false') {
         throw invalid(`volume_context ${rawKey} must be "true" or "false"; got ${JSON.stringify(value)}`);
       }
-      out.ext4BigAlloc = value === 'true';
+      out[key] = value === 'true';
     } else {
       out[key] = checkedValue(key, rawKey, value);
     }
@@ -67,5 +67,6 @@ export function mkfsCommand(fsType: FsType, device: string, options: FormatOptio
   if (options.numberOfInodes !== undefined) args.push('-N', options.numberOfInodes);
   if (options.ext4BigAlloc === true) args.push('-O', 'bigalloc');
   if (options.ext4ClusterSize !== undefined) args.push('-C', options.ext4ClusterSize);
+  if (options.ext4EncryptionSupport === true) args.push('-O', 'encrypt');
   return { command: `mkfs.${fsType}`, args: [...args, device] };
 }

@@ -11,6 +11,7 @@ import { NodeError } from '../../node/errors.js';
 import { isReadOnly, type MountTable } from '../../node/mountinfo.js';
 import type { CallContext } from '../../server/pipeline.js';
 import type { NodeDeps } from './deps.js';
+import { findVolumeDevice } from './device.js';
 import { parseCapability, requirePath, requireVolumeId } from './validate.js';
 import { statIfExists } from '../../node/paths.js';
 
@@ -50,7 +51,7 @@ export async function publishVolume(
   const readOnly = req.readonly || capability.readOnly;
 
   if (capability.kind === 'block') {
-    const device = await deps.devices.find(volumeId, req.publishContext?.devicePath, ctx.signal);
+    const device = await findVolumeDevice(deps, volumeId, req.publishContext, req.volumeContext, ctx.signal);
     const deviceNumber = await blockDeviceNumber(device.path);
     const table = await deps.mounter.mounts();
     // A bind of a device node shows the devtmpfs in mountinfo, so compare what the target now is.

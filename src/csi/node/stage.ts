@@ -9,6 +9,7 @@ import { parseFormatOptions } from '../../node/format-options.js';
 import { stageFilesystem } from '../../node/staging.js';
 import type { CallContext } from '../../server/pipeline.js';
 import type { NodeDeps } from './deps.js';
+import { findVolumeDevice } from './device.js';
 import { parseCapability, requirePath, requireVolumeId } from './validate.js';
 
 export async function stageVolume(
@@ -21,7 +22,7 @@ export async function stageVolume(
   if (capability.kind === 'block') return {};
   // Every check happens before the device is touched: bad options must format nothing.
   const formatOptions = parseFormatOptions(capability.fsType, req.volumeContext ?? {});
-  const device = await deps.devices.find(volumeId, req.publishContext?.devicePath, ctx.signal);
+  const device = await findVolumeDevice(deps, volumeId, req.publishContext, req.volumeContext, ctx.signal);
   const outcome = await stageFilesystem({
     device: device.path,
     stagingPath,
@@ -30,7 +31,7 @@ export async function stageVolume(
     formatOptions,
     readOnly: capability.readOnly,
   }, deps.mounter, deps.filesystems);
-  const fields = { volumeId, device: device.path, foundVia: device.via, stagingPath, outcome: outcome.kind };
+  const fields = { volumeId, device: device.path, foundVia: device.via, partition: device.partition, stagingPath, outcome: outcome.kind };
   if (outcome.kind === 'grow-failed') {
     ctx.log.warn({ ...fields, error: outcome.reason }, 'volume staged, but its filesystem could not grow to the device size');
   } else {

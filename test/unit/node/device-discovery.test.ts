@@ -111,3 +111,36 @@ describe('device discovery', () => {
     assert.ok(Date.now() - started >= 140, 'it used its wait budget');
   });
 });
+
+describe('partitions of a static PV (volume_context partition)', () => {
+  let base: string;
+  let roots: DeviceRoots;
+  before(async () => { ({ base, roots } = await fakeTree()); });
+  after(async () => { await rm(base, { recursive: true, force: true }); });
+
+  it('finds the partition the way the kernel names it: nvme1n1p2, xvdf2', async () => {
+    await addNamespace(roots, 'nvme4n1', 'vol0cccccccccccccccc');
+    await writeFile(join(roots.dev, 'nvme4n1p2'), '');
+    await writeFile(join(roots.dev, 'xvdf'), '');
+    await writeFile(join(roots.dev, 'xvdf1'), '');
+    const f = finder(roots);
+    const disk = await f.find('vol-0cccccccccccccccc');
+    assert.deepEqual(await f.partitionOf(disk, 2), { path: join(roots.dev, 'nvme4n1p2'), via: 'sysfs', partition: 2 });
+    assert.equal((await f.partitionOf({ path: join(roots.dev, 'xvdf'), via: 'publish-context' }, 1)).path, join(roots.dev, 'xvdf1'));
+  });
+
+  it('answers DeviceNotFound, naming the partition, when the disk has no such partition', async () => {
+    await assert.rejects(finder(roots).partitionOf({ path: join(roots.dev, 'nvme4n1'), via: 'by-id' }, 3),
+      (err: unknown) => err instanceof NodeError && err.kind === 'DeviceNotFound' && /partition 3: .*has no partition nvme4n1p3/.test(err.message));
+  });
+
+  it('reads the partition number like the reference ("0" is the whole disk) and refuses anything but a number', async () => {
+    const { partitionOf } = await import('../../../src/csi/node/device.js');
+    assert.equal(partitionOf({}), undefined);
+    assert.equal(partitionOf({ partition: '0' }), undefined);
+    assert.equal(partitionOf({ partition: '3' }), 3);
+    for (const bad of ['-1', 'p1', '../../sda', '129', '']) {
+      assert.throws(() => partitionOf({ partition: bad }), (err: unknown) => err instanceof NodeError && err.kind === 'InvalidArgument', bad);
+    }
+  });
+});
