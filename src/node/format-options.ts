@@ -49,13 +49,26 @@ export function parseFormatOptions(fsType: FsType, volumeContext: Readonly<Recor
   return out;
 }
 
+export interface MkfsSettings {
+  /**
+   * --legacy-xfs: leave out the XFS features Linux 5.4 and older cannot mount (bigtime,
+   * inobtcount, reflink, nrext64), as the reference's flag does. Timestamps then end in 2038.
+   */
+  readonly legacyXfs?: boolean;
+}
+
 /** The mkfs program and its arguments (never a shell string) for a blank device. */
-export function mkfsCommand(fsType: FsType, device: string, options: FormatOptions): { command: string; args: string[] } {
+export function mkfsCommand(fsType: FsType, device: string, options: FormatOptions, settings: MkfsSettings = {}): { command: string; args: string[] } {
   if (fsType === 'xfs') {
     // No -f: blkid found nothing, and if mkfs.xfs still sees a signature we want it to refuse.
     const args: string[] = [];
     if (options.blockSize !== undefined) args.push('-b', `size=${options.blockSize}`);
-    if (options.inodeSize !== undefined) args.push('-i', `size=${options.inodeSize}`);
+    if (settings.legacyXfs) args.push('-m', 'bigtime=0,inobtcount=0,reflink=0');
+    const inode = [
+      ...(options.inodeSize !== undefined ? [`size=${options.inodeSize}`] : []),
+      ...(settings.legacyXfs ? ['nrext64=0'] : []),
+    ];
+    if (inode.length > 0) args.push('-i', inode.join(','));
     return { command: 'mkfs.xfs', args: [...args, device] };
   }
   // -F: mke2fs otherwise stops to ask about formatting a whole disk; blkid has already

@@ -5,7 +5,7 @@ import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2'
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics/registry.js';
 import type { Ec2Api, Ec2Command } from './api.js';
-import { awsErrorCode, isRetryable, isThrottling, outcomeOf, toCloudError } from './error-codes.js';
+import { awsErrorCode, isNetworkError, isRetryable, isThrottling, outcomeOf, toCloudError } from './error-codes.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
 export interface SendOptions {
@@ -33,16 +33,15 @@ export class Ec2Caller {
     const action = actionOf(command);
     const idempotent = options.idempotent ?? true;
     const attempt = async (): Promise<O> => {
-      const stopTimer = this.metrics.ec2Duration.startTimer({ action });
+      const started = performance.now();
+      const seconds = (): number => (performance.now() - started) / 1000;
       try {
         const output = await this.api.send(command);
-        this.metrics.ec2Calls.inc({ action, outcome: 'success' });
+        this.metrics.recordEc2Attempt(action, seconds(), 'success', undefined);
         return output;
       } catch (err) {
-        this.metrics.ec2Calls.inc({ action, outcome: outcomeOf(err) });
+        this.metrics.recordEc2Attempt(action, seconds(), outcomeOf(err), isNetworkError(err) ? undefined : awsErrorCode(err));
         throw err;
-      } finally {
-        stopTimer();
       }
     };
     try {

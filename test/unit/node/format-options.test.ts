@@ -30,6 +30,14 @@ describe('format options', () => {
     assert.throws(() => parseFormatOptions('ext3', { ext4EncryptionSupport: 'true' }), invalid(/not supported for ext3/));
   });
 
+  it('formats XFS for old kernels under --legacy-xfs, with the reference\'s options', () => {
+    assert.deepEqual(mkfsCommand('xfs', '/dev/x', {}, { legacyXfs: true }).args,
+      ['-m', 'bigtime=0,inobtcount=0,reflink=0', '-i', 'nrext64=0', '/dev/x']);
+    assert.deepEqual(mkfsCommand('xfs', '/dev/x', { blockSize: '4096', inodeSize: '512' }, { legacyXfs: true }).args,
+      ['-b', 'size=4096', '-m', 'bigtime=0,inobtcount=0,reflink=0', '-i', 'size=512,nrext64=0', '/dev/x']);
+    assert.deepEqual(mkfsCommand('ext4', '/dev/x', {}, { legacyXfs: true }).args, ['-F', '-m0', '/dev/x'], 'ext4 is not affected');
+  });
+
   it('maps xfs options to mkfs.xfs sub-options', () => {
     const options = parseFormatOptions('xfs', { blockSize: '1024', inodeSize: '512' });
     assert.deepEqual(mkfsCommand('xfs', '/dev/x', options).args, ['-b', 'size=1024', '-i', 'size=512', '/dev/x']);
