@@ -2,7 +2,9 @@
 // what a kubelet would: each emptyDir becomes a directory and every mountPath in a container's
 // arguments points there; the pod's network becomes loopback (0.0.0.0:PORT listens on a free
 // 127.0.0.1 port); the pod's ServiceAccount token becomes a kubeconfig; POD_NAMESPACE says the
-// namespace the mounted namespace file would; and a container that exits is started again with a
+// namespace the mounted namespace file would; env from the pod's own fields is filled in, and env
+// from an optional Secret or ConfigMap key is left out (the harness makes none of those, so a
+// kubelet would leave it out too); and a container that exits is started again with a
 // short back-off (restartPolicy Always), which is how sidecars recover from a driver restart.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,11 +83,16 @@ async function translateArgs(container: Container, volumes: ReadonlyMap<string, 
   return args;
 }
 
-function containerEnv(container: Container): Record<string, string> {
+function containerEnv(container: Container, pod: { readonly name: string; readonly namespace: string }): Record<string, string> {
   const env: Record<string, string> = {};
+  const fields: Readonly<Record<string, string>> = { 'metadata.name': pod.name, 'metadata.namespace': pod.namespace };
   for (const e of container.env ?? []) {
-    if (e.value === undefined) throw new Error(`container ${container.name}: env ${e.name} has no literal value; the pod runner supports only value`);
-    env[e.name] = e.value;
+    const from = e.valueFrom;
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (from?.fieldRef && fields[from.fieldRef.fieldPath] !== undefined) env[e.name] = fields[from.fieldRef.fieldPath] ?? '';
+    // No node runs this pod (spec.nodeName) and no optional Secret or ConfigMap exists here: left out.
+    else if (from?.fieldRef?.fieldPath === 'spec.nodeName' || from?.secretKeyRef?.optional === true || from?.configMapKeyRef?.optional === true) continue;
+    else throw new Error(`container ${container.name}: env ${e.name} has no value the pod runner can give (a literal, the pod's own fields, or an optional key)`);
   }
   return env;
 }
@@ -115,7 +122,7 @@ export async function runPod(options: PodRunOptions): Promise<RunningPod> {
         name: `${options.name}-${container.name}`,
         file: command.file,
         args: command.args,
-        env: { POD_NAMESPACE: options.namespace, ...containerEnv(container), ...command.env },
+        env: { POD_NAMESPACE: options.namespace, ...containerEnv(container, { name: options.name, namespace: options.namespace }), ...command.env },
       });
       void child.exited.then(() => {
         const slot = slots.get(container.name);

@@ -128,7 +128,15 @@ export interface Container {
   readonly name: string;
   readonly image: string;
   readonly args?: readonly string[];
-  readonly env?: readonly { readonly name: string; readonly value?: string }[];
+  readonly env?: readonly {
+    readonly name: string;
+    readonly value?: string;
+    readonly valueFrom?: {
+      readonly fieldRef?: { readonly fieldPath: string };
+      readonly secretKeyRef?: { readonly optional?: boolean };
+      readonly configMapKeyRef?: { readonly optional?: boolean };
+    };
+  }[];
   readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
 }
 
