@@ -86,7 +86,7 @@ void describe('volumes created by the reference driver', () => {
     const volumeId = res.volume?.volumeId;
     assert.ok(volumeId);
     const [volume] = (await moto.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }))).Volumes ?? [];
-    const tags = Object.fromEntries((volume?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const tags: Record<string, string | undefined> = Object.fromEntries((volume?.Tags ?? []).map((t) => [t.Key ?? '', t.Value]));
     assert.equal(tags['ebs.csi.aws.com/IOPSPerGb'], '20');
     assert.equal(tags['ebs.csi.aws.com/AllowAutoIOPSIncreaseOnModify'], 'true');
     assert.equal(tags['ebs.csi.aws.com/iops-per-gb'], undefined);
