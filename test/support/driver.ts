@@ -28,12 +28,18 @@ export interface DriverOptions {
   readonly nodeArgs?: readonly string[];
   /** Wait for Probe to say ready (default true). */
   readonly waitReady?: boolean;
+  /**
+   * The whole command line after the script, given the socket to listen on; replaces mode,
+   * --endpoint, --logging-format=json and args (to run a command line as a manifest has it).
+   */
+  readonly argv?: (socket: string) => readonly string[];
 }
 
 export async function startDriver(options: DriverOptions): Promise<DriverProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ebs-csi-'));
   const socket = join(dir, 'csi.sock');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverMain, options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])], {
+  const argv = options.argv?.(socket) ?? [options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverMain, ...argv], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
