@@ -29,12 +29,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{/* Selector labels of one component; call with (dict "root" $ "component" "controller") and, for
-an additional node DaemonSet, "app" naming it. */}}
+an additional node DaemonSet, "app" naming it. The same set as the reference chart's, so that a
+release of it can be upgraded in place to this chart (a workload's selector cannot change). */}}
 {{- define "ebs.selectorLabels" -}}
 app: {{ .app | default (printf "%s-%s" (include "ebs.name" .root) .component) }}
 app.kubernetes.io/name: {{ include "ebs.nameLabel" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/* The driver image; the tag defaults to "v" + appVersion; image.containerRegistry goes first. */}}
@@ -172,11 +172,11 @@ reference chart); call with (dict "resources" .resources "fallback" ...). */}}
 {{- toYaml (merge (dict "kubernetes.io/os" "linux") (deepCopy (default dict .))) -}}
 {{- end -}}
 
-{{/* Pod template labels: common + selector + user labels as one map (no duplicate keys);
-call with (dict "root" $ "selector" $selectorMap "extra" .Values.x.podLabels). */}}
+{{/* Pod template labels: common + selector + component + user labels as one map (no duplicate
+keys); call with (dict "root" $ "selector" $selectorMap "component" "node" "extra" .Values.x.podLabels). */}}
 {{- define "ebs.podLabels" -}}
 {{- $labels := include "ebs.labels" .root | fromYaml -}}
-{{- toYaml (merge (deepCopy .selector) (deepCopy (default (dict) .extra)) $labels) -}}
+{{- toYaml (merge (deepCopy .selector) (dict "app.kubernetes.io/component" .component) (deepCopy (default (dict) .extra)) $labels) -}}
 {{- end -}}
 
 {{/* How the image starts the driver (the Dockerfile's ENTRYPOINT), for exec hooks, as a YAML list. */}}

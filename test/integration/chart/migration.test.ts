@@ -99,6 +99,12 @@ void describe('chart: a reference chart values file carries over', () => {
     assert.deepEqual(key?.valueFrom?.secretKeyRef, { name: 'aws-secret', key: 'key_id', optional: true });
   });
 
+  void it('selects pods with the reference chart\'s labels, so its release upgrades in place (selectors are immutable)', () => {
+    const base = { 'app.kubernetes.io/name': 'aws-ebs-csi-driver', 'app.kubernetes.io/instance': 'ebs' };
+    assert.deepEqual(controller.spec.selector.matchLabels, { app: 'ebs-csi-controller', ...base });
+    assert.deepEqual(node.spec.selector.matchLabels, { app: 'ebs-csi-node', ...base });
+  });
+
   void it('renders no Windows DaemonSet for node.enableWindows (on in the reference)', () => {
     assert.deepEqual(ofKind(rendered.objects, 'DaemonSet').map((d) => d.metadata.name), ['ebs-csi-node']);
   });

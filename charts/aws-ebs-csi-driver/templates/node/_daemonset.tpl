@@ -36,7 +36,7 @@ spec:
   template:
     metadata:
       labels:
-        {{- include "ebs.podLabels" (dict "root" $root "selector" $selector "extra" $n.podLabels) | nindent 8 }}
+        {{- include "ebs.podLabels" (dict "root" $root "selector" $selector "component" "node" "extra" $n.podLabels) | nindent 8 }}
       {{- with $n.podAnnotations }}
       annotations:
         {{- toYaml . | nindent 8 }}
