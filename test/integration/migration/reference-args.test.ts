@@ -9,6 +9,7 @@ import { startImds, type RunningImds } from '../../../local/imds/index.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { freePort } from '../../support/ports.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 
 const GiB = 1024 ** 3;
 
@@ -39,7 +40,7 @@ void describe('the driver started with the reference chart\'s arguments', () => 
     const driver: DriverProcess = await startDriver({ mode: 'controller', env: moto.env, argv: (socket) => controllerArgs(socket, metricsPort) });
     try {
       assert.deepEqual(warnings(driver.output()), [], 'every flag given has an effect here');
-      const name = `pvc-${Date.now()}`;
+      const name = unique('pvc-reference-args');
       const res = await driver.controller.CreateVolume({
         name, capacityRange: { requiredBytes: GiB }, volumeCapabilities: [{ mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' } }],
         parameters: { type: 'gp3', 'csi.storage.k8s.io/pvc/namespace': 'shop-prod-eu', tagSpecification_1: 'tier={{ .PVCNamespace | field "-" 1 | toUpper }}' },

@@ -9,6 +9,7 @@ import { CreateVolumeCommand, DescribeVolumesCommand, type Tag } from '@aws-sdk/
 import { startDriver, type DriverProcess } from '../../support/driver.js';
 import { startEc2Proxy, type Ec2Proxy } from '../../support/ec2-proxy.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';
+import { unique } from '../../support/names.js';
 
 const GiB = 1024 ** 3;
 
@@ -16,13 +17,14 @@ void describe('volumes created by the reference driver', () => {
   let moto: Emulator;
   let proxy: Ec2Proxy;
   let driver: DriverProcess;
+  let made = 0;
 
   /** An io1 volume as the reference leaves it: 100 GiB, 10 IOPS per GiB, its tags. */
   async function referenceVolume(tags: Record<string, string>): Promise<string> {
     const out = await moto.ec2.send(new CreateVolumeCommand({
       AvailabilityZone: `${REGION}a`, Size: 100, VolumeType: 'io1', Iops: 1000,
       TagSpecifications: [{ ResourceType: 'volume', Tags: [
-        { Key: 'CSIVolumeName', Value: `pvc-${Object.keys(tags).length}-${Date.now()}` }, { Key: 'ebs.csi.aws.com/cluster', Value: 'true' },
+        { Key: 'CSIVolumeName', Value: unique(`pvc-reference-${++made}`) }, { Key: 'ebs.csi.aws.com/cluster', Value: 'true' },
         ...Object.entries(tags).map(([Key, Value]): Tag => ({ Key, Value })),
       ] }],
     }));
@@ -79,7 +81,7 @@ void describe('volumes created by the reference driver', () => {
 
   void it('writes the reference\'s tag names on a volume it creates with iopsPerGB', async () => {
     const res = await driver.controller.CreateVolume({
-      name: `pvc-migration-${Date.now()}`, capacityRange: { requiredBytes: 10 * GiB },
+      name: unique('pvc-migration'), capacityRange: { requiredBytes: 10 * GiB },
       volumeCapabilities: [{ mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' } }],
       parameters: { type: 'io1', iopsPerGB: '20', allowAutoIOPSIncreaseOnModify: 'true' },
     });
