@@ -168,6 +168,11 @@ describe('mutable_parameters at creation', () => {
     assert.equal(p.throughput, 300);
   });
 
+  it('take the reference\'s older key volumeType for type; type wins when both are given', () => {
+    assert.equal(parseStorageClass({ type: 'gp2' }, { volumeType: 'gp3' }).volumeType, 'gp3');
+    assert.equal(parseStorageClass({ type: 'gp2' }, { VolumeType: 'sc1', type: 'gp3' }).volumeType, 'gp3');
+  });
+
   it('replace iopsPerGB with iops (and the reverse) instead of conflicting', () => {
     assert.equal(parseStorageClass({ type: 'io1', iopsPerGB: '10' }, { iops: '500' }).iops, 500);
     const p = parseStorageClass({ type: 'io1', iops: '500' }, { iopsPerGB: '20' });
