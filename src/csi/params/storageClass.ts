@@ -158,9 +158,10 @@ const INIT_RATE = { min: 100, max: 300 };
 /** Keys a VolumeAttributesClass may set (CreateVolumeRequest.mutable_parameters). */
 export const MUTABLE_KEYS = ['type', 'iops', 'iopsPerGB', 'throughput', 'allowAutoIOPSIncreaseOnModify'] as const satisfies readonly Key[];
 const TAG_DELETION_KEY = /^tagdeletion_\d+$/i;
-const MUTABLE_PARAMETER_KEYS: ParameterKeys<Key, 'tagSpecs' | 'tagDeletions'> = {
+const MUTABLE_PARAMETER_KEYS: ParameterKeys<Key, 'tagSpecs' | 'tagDeletions' | 'volumeType'> = {
   known: keysByLowerCase(MUTABLE_KEYS),
-  families: { tagSpecs: TAG_SPEC_KEY, tagDeletions: TAG_DELETION_KEY },
+  // The reference's older VolumeAttributesClass key for type; type wins when both are given.
+  families: { tagSpecs: TAG_SPEC_KEY, tagDeletions: TAG_DELETION_KEY, volumeType: /^volumetype$/ },
   unknownKey: (key) => `unknown mutable parameter "${key}"; allowed keys (case-insensitive): ${MUTABLE_KEYS.join(', ')}, tagSpecification_<N>, tagDeletion_<N>`,
 };
 
@@ -175,6 +176,8 @@ function overlayMutable(raw: Raw, mutable: Readonly<Record<string, string>>): [s
     if (canonical === 'iops') delete raw.iopsPerGB;
     if (canonical === 'iopsPerGB') delete raw.iops;
   }
+  const alias = sorted.families.volumeType[0];
+  if (alias && !sorted.known.has('type')) raw.type = alias[1];
   return sorted.families.tagSpecs;
 }
 
