@@ -84,7 +84,7 @@ void describe('the driver started with the reference chart\'s arguments', () => 
     const imds: RunningImds = await startImds({ emulator: moto.endpoint, instanceId });
     try {
       const driver = await startDriver({
-        mode: 'node', env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint, CSI_NODE_NAME: 'node-a' }, argv: nodeArgs,
+        mode: 'node', env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.endpoint }, argv: nodeArgs,
       });
       try {
         const info = await driver.node.NodeGetInfo({});
@@ -94,7 +94,7 @@ void describe('the driver started with the reference chart\'s arguments', () => 
         assert.equal(lines.length, 1, lines.join('\n'));
         assert.match(lines[0] ?? '', /--csi-mount-point-prefix \(no NVMe performance metrics\)/);
       } finally {
-        await driver.stop();
+        assert.equal(await driver.stop(), 0);
       }
     } finally {
       await imds.stop();
