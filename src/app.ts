@@ -13,16 +13,28 @@ import { loadCsiProto, secretFieldsByMethod } from './server/proto.js';
 import { CsiServer, type ServiceBinding } from './server/server.js';
 import { VERSION } from './version.js';
 import type { KubeClientCache } from './kube/cache.js';
+import { resolveRegion } from './cloud/region.js';
 
 export interface RunningDriver {
   readonly socketPath: string;
   stop(): Promise<void>;
 }
 
+/** The region from the environment; else, for a controller, from IMDS or its Node's labels. */
+async function controllerRegion(options: DriverOptions, log: Logger, kube: () => Promise<KubeClientCache>): Promise<string | undefined> {
+  const configured = resolveRegion(undefined);
+  if (configured) return configured;
+  const { discoverRegion } = await import('./metadata/resolve.js');
+  const region = await discoverRegion({ log, sources: options.metadataSources, kubeClient: async () => (await kube()).get() });
+  if (region) log.info({ region }, 'region found without AWS_REGION');
+  return region;
+}
+
 export async function startDriver(options: DriverOptions, log: Logger): Promise<RunningDriver> {
+  for (const warning of options.warnings) log.warn(warning);
   // Process metrics sample the event loop every 10 ms (prom-client's default), which keeps
   // an idle driver at ~0.5 % of a core on every node; without an endpoint nobody reads them.
-  const metrics = new Metrics(options.httpEndpoint !== undefined);
+  const metrics = new Metrics({ processMetrics: options.httpEndpoint !== undefined, deprecatedNames: options.deprecatedMetrics });
   const proto = loadCsiProto();
   const inFlight = new InFlight();
   const pipeline = (service: { service: Parameters<typeof secretFieldsByMethod>[0] }): PipelineDeps => ({
@@ -30,6 +42,15 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
   });
   const bindings: ServiceBinding[] = [];
   const withController = options.mode !== 'node';
+  // One Kubernetes client per process, made only when something needs it.
+  let kube: KubeClientCache | undefined;
+  const kubeCache = async (): Promise<KubeClientCache> => {
+    if (!kube) {
+      const { KubeClientCache } = await import('./kube/cache.js');
+      kube ??= new KubeClientCache(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {});
+    }
+    return kube;
+  };
   let readiness: () => Promise<Readiness> = () => Promise.resolve({ ready: true });
 
   if (withController) {
@@ -38,11 +59,19 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
     const [{ createEc2Cloud }, { createControllerService }] = await Promise.all([
       import('./cloud/ec2/index.js'), import('./csi/controller/index.js'),
     ]);
-    const cloud = createEc2Cloud({ log, metrics, ...(options.userAgentExtra ? { userAgentExtra: options.userAgentExtra } : {}) });
-    const controller = createControllerService({
-      cloud, driverName: options.driverName, extraTags: options.extraTags,
-      ...(options.clusterId ? { clusterId: options.clusterId } : {}),
+    const region = await controllerRegion(options, log, kubeCache);
+    const cloud = createEc2Cloud({
+      log, metrics, sdkDebugLog: options.awsSdkDebugLog,
+      ...(region ? { region } : {}),
+      ...(options.userAgentExtra ? { userAgentExtra: options.userAgentExtra } : {}),
+      // --batching=false: every lookup is its own Describe call, as in the reference without batching.
+      ...(options.batching ? {} : { tuning: { coalesceWindowMs: 0, coalesceMaxBatch: 1 } }),
     });
+    const controller = createControllerService({
+      cloud, driverName: options.driverName, extraTags: options.extraTags, extraVolumeTags: options.extraVolumeTags,
+      warnOnInvalidTag: options.warnOnInvalidTag,
+      ...(options.clusterId ? { clusterId: options.clusterId } : {}),
+    }, { coalesceWindowMs: options.modifyVolumeWindowMs });
     bindings.push({
       definition: proto.services.Controller.service,
       implementation: wrapService('Controller', controller.handlers, controller.lockKeys, pipeline(proto.services.Controller)),
@@ -53,15 +82,13 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
     void permissions.refresh();
   }
   let lifecycle: ((signal: AbortSignal) => Promise<void>) | undefined;
-  let kube: KubeClientCache | undefined;
   if (options.mode !== 'controller') {
-    const [{ createNodeService }, { KubeClientCache }, { watchStartupTaint }] = await Promise.all([
-      import('./csi/node/index.js'), import('./kube/cache.js'), import('./lifecycle/startup-taint.js'),
+    const [{ createNodeService }, cache, { watchStartupTaint }] = await Promise.all([
+      import('./csi/node/index.js'), kubeCache(), import('./lifecycle/startup-taint.js'),
     ]);
-    const cache = new KubeClientCache(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {});
-    kube = cache;
     const node = await createNodeService({
-      log, metrics, driverName: options.driverName, metadataSources: options.metadataSources, kubeClient: () => cache.get(),
+      log, metrics, driverName: options.driverName, legacyXfs: options.legacyXfs, metadataSources: options.metadataSources,
+      kubeClient: () => cache.get(),
       ...(options.volumeAttachLimit !== undefined ? { volumeAttachLimit: options.volumeAttachLimit } : {}),
       ...(options.reservedVolumeAttachments !== undefined ? { reservedVolumeAttachments: options.reservedVolumeAttachments } : {}),
     });
@@ -87,7 +114,7 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
 
   // Metrics first: a port already in use must stop start-up before the CSI socket opens;
   // a driver answering Probe without its metrics would look healthy to the livenessprobe.
-  const http: Server | undefined = options.httpEndpoint ? await serveMetrics(options.httpEndpoint, metrics) : undefined;
+  const http: Server | undefined = options.httpEndpoint ? await serveMetrics(options.httpEndpoint, metrics, options.metricsTls) : undefined;
   const server = new CsiServer(bindings);
   let socketPath: string;
   try {

@@ -17,12 +17,20 @@ export interface FormatOptions {
   readonly numberOfInodes?: string;
   readonly ext4BigAlloc?: boolean;
   readonly ext4ClusterSize?: string;
+  /** mkfs.ext4 -O encrypt, so that fscrypt can encrypt directories on the volume. */
+  readonly ext4EncryptionSupport?: boolean;
 }
 
 export type FormatOptionName = keyof FormatOptions;
 export const FORMAT_OPTION_NAMES: readonly FormatOptionName[] = [
-  'blockSize', 'inodeSize', 'bytesPerInode', 'numberOfInodes', 'ext4BigAlloc', 'ext4ClusterSize',
+  'blockSize', 'inodeSize', 'bytesPerInode', 'numberOfInodes', 'ext4BigAlloc', 'ext4ClusterSize', 'ext4EncryptionSupport',
 ];
+
+/** The on/off options ("true" or "false"); the others carry a value. */
+export type BooleanFormatOption = 'ext4BigAlloc' | 'ext4EncryptionSupport';
+export type ValuedFormatOption = Exclude<FormatOptionName, BooleanFormatOption>;
+export const isBooleanFormatOption = (name: FormatOptionName): name is BooleanFormatOption =>
+  name === 'ext4BigAlloc' || name === 'ext4EncryptionSupport';
 
 // Block and cluster sizes go through mke2fs's and mkfs.xfs's size parsers, which take a
 // k/m/g suffix; the inode options are plain counts. Nothing else reaches an mkfs argument.
@@ -34,13 +42,13 @@ const WHOLE_NUMBER = /^[1-9]\d{0,9}$/;
  * "must be ..." text; undefined when it is fine. The controller and the node both ask, so a
  * StorageClass value the node would refuse is refused at CreateVolume already.
  */
-export function formatValueProblem(key: Exclude<FormatOptionName, 'ext4BigAlloc'>, value: string): string | undefined {
+export function formatValueProblem(key: ValuedFormatOption, value: string): string | undefined {
   const suffixAllowed = key === 'blockSize' || key === 'ext4ClusterSize';
   if ((suffixAllowed ? SIZE_WITH_SUFFIX : WHOLE_NUMBER).test(value)) return undefined;
   return `must be ${suffixAllowed ? 'a positive whole number, optionally with a k, m or g suffix' : 'a positive whole number'}`;
 }
 
-/** Which options each filesystem's mkfs understands (xfs has no bytes-per-inode; only ext4 has bigalloc). */
+/** Which options each filesystem's mkfs understands (xfs has no bytes-per-inode; only ext4 has bigalloc and encrypt). */
 export const FORMAT_OPTIONS_BY_FS: Readonly<Record<FsType, ReadonlySet<FormatOptionName>>> = {
   ext4: new Set(FORMAT_OPTION_NAMES),
   ext3: new Set<FormatOptionName>(['blockSize', 'inodeSize', 'bytesPerInode', 'numberOfInodes']),

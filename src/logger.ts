@@ -37,7 +37,16 @@ function textStream(out: NodeJS.WritableStream): Writable {
   });
 }
 
-export function createLogger(format: LogFormat, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  const options = { level, base: undefined };
-  return format === 'json' ? pino(options, pino.destination(1)) : pino(options, textStream(process.stdout));
+export interface LoggerOptions {
+  /** Errors (and fatal) to stderr, everything else to stdout, like klog's split streams. */
+  readonly splitStream?: boolean;
+}
+
+export function createLogger(format: LogFormat, level = process.env.LOG_LEVEL ?? 'info', options: LoggerOptions = {}): Logger {
+  const settings = { level, base: undefined };
+  const out = format === 'json' ? pino.destination(1) : textStream(process.stdout);
+  if (!options.splitStream) return pino(settings, out);
+  const err = format === 'json' ? pino.destination(2) : textStream(process.stderr);
+  // dedupe: each record goes to the one stream with the highest level at or below its own.
+  return pino(settings, pino.multistream([{ level: 'trace', stream: out }, { level: 'error', stream: err }], { dedupe: true }));
 }

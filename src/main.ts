@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   if (parsed.kind === 'help') { process.stdout.write(usage() + '\n'); return 0; }
   if (parsed.kind === 'version') { process.stdout.write(`ebs-csi-driver ${VERSION}\n`); return 0; }
 
-  const log = createLogger(parsed.options.loggingFormat, parsed.options.logLevel);
+  const log = createLogger(parsed.options.loggingFormat, parsed.options.logLevel, { splitStream: parsed.options.logSplitStream });
   if (parsed.options.mode === 'pre-stop-hook') {
     const { runPreStopHook } = await import('./lifecycle/pre-stop-command.js');
     return runPreStopHook(parsed.options, log);

@@ -6,15 +6,28 @@ export const TAG_SNAPSHOT_NAME = 'CSIVolumeSnapshotName';
 export const TAG_DRIVER_MANAGED = 'ebs.csi.aws.com/cluster';
 export const TAG_CLUSTER_NAME = 'ebs.csi.aws.com/cluster-name';
 export const TAG_LEGACY_CLUSTER = 'KubernetesCluster';
+/** With --k8s-tag-cluster-id: "<cluster-id>-dynamic-<volume or snapshot name>", as the reference writes it. */
+export const TAG_NAME = 'Name';
 export const clusterOwnershipTag = (clusterId: string): string => `kubernetes.io/cluster/${clusterId}`;
 export const TAG_PVC_NAME = 'kubernetes.io/created-for/pvc/name';
 export const TAG_PVC_NAMESPACE = 'kubernetes.io/created-for/pvc/namespace';
 export const TAG_PV_NAME = 'kubernetes.io/created-for/pv/name';
 /**
  * The IOPS-per-GiB ratio a volume was given (StorageClass or VolumeAttributesClass
- * iopsPerGB), kept on the volume so that an expansion can scale its IOPS with its size.
+ * iopsPerGB), under the reference driver's name, so volumes move between the two drivers.
  */
-export const TAG_IOPS_PER_GB = 'ebs.csi.aws.com/iops-per-gb';
+export const TAG_IOPS_PER_GB = 'ebs.csi.aws.com/IOPSPerGb';
+/**
+ * "true" when expansions may raise the volume's IOPS to keep its ratio
+ * (allowAutoIOPSIncreaseOnModify), also under the reference's name. Without it, an expansion
+ * keeps the IOPS the volume has, as the reference does.
+ */
+export const TAG_ALLOW_AUTO_IOPS_INCREASE = 'ebs.csi.aws.com/AllowAutoIOPSIncreaseOnModify';
+/**
+ * The ratio tag of this driver's first releases. Still read: such volumes were scaled on
+ * every expansion, and keep that behaviour until a VolumeAttributesClass sets a new ratio.
+ */
+export const TAG_LEGACY_IOPS_PER_GB = 'ebs.csi.aws.com/iops-per-gb';
 
 const MAX_KEY = 128;
 const MAX_VALUE = 256;

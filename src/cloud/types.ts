@@ -40,7 +40,8 @@ export interface DiskOptions {
   /** The CO's volume name; becomes the CSIVolumeName tag and the idempotency token. */
   readonly name: string;
   readonly capacityGiB: number;
-  readonly volumeType: VolumeType;
+  /** One of VOLUME_TYPES, or a type EC2 added since, which EC2 alone judges. */
+  readonly volumeType: string;
   readonly iops?: number;
   readonly throughput?: number;
   readonly encrypted: boolean;
@@ -130,7 +131,7 @@ export interface VolumeInitialization {
 
 export interface ModifyDiskOptions {
   readonly capacityGiB?: number;
-  readonly volumeType?: VolumeType;
+  readonly volumeType?: string;
   readonly iops?: number;
   readonly throughput?: number;
 }

@@ -68,3 +68,25 @@ export async function identityFromKubernetes(options: KubernetesOptions): Promis
   const client = await options.client();
   return identityFromNodeObject(await client.get(paths.node(nodeName)), nodeName);
 }
+
+/** The region a Node's labels name (the zone without its letter when only the zone is there). */
+export function regionFromNodeObject(node: unknown, nodeName: string): string {
+  const labels = ((typeof node === 'object' && node !== null ? node : {}) as NodeObject).metadata?.labels ?? {};
+  const text = (key: string): string | undefined => {
+    const value = labels[key];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const region = text('topology.kubernetes.io/region') ?? text('failure-domain.beta.kubernetes.io/region')
+    ?? (text('topology.kubernetes.io/zone') ?? text('failure-domain.beta.kubernetes.io/zone'))?.replace(/[a-z]$/, '');
+  if (!region) throw new Error(`Node ${nodeName} has no topology.kubernetes.io/region (or zone) label`);
+  return region;
+}
+
+/** The region of the Node named by CSI_NODE_NAME (the pod's own node). */
+export async function regionFromKubernetes(options: KubernetesOptions): Promise<string> {
+  const env = options.env ?? process.env;
+  const nodeName = env.CSI_NODE_NAME;
+  if (!nodeName) throw new Error('CSI_NODE_NAME is not set');
+  const client = await options.client();
+  return regionFromNodeObject(await client.get(paths.node(nodeName)), nodeName);
+}

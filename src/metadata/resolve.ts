@@ -4,7 +4,7 @@
 import type { KubeApi } from '../kube/client.js';
 import type { Logger } from '../logger.js';
 import { identityFromImds, type ImdsOptions } from './imds.js';
-import { identityFromKubernetes } from './kubernetes.js';
+import { identityFromKubernetes, regionFromKubernetes } from './kubernetes.js';
 import { DEFAULT_METADATA_SOURCES, type MetadataSource, type NodeIdentity } from './types.js';
 
 export interface ResolveOptions {
@@ -62,4 +62,28 @@ export async function resolveNodeIdentity(options: ResolveOptions): Promise<Node
   ].filter((h) => h !== '');
   throw new NodeIdentityError(`cannot tell which EC2 instance this node is (--metadata-sources=${sources.join(',')}). `
     + `${failures.join('. ')}. To fix: ${hints.join(', or ')}.`);
+}
+
+/**
+ * The controller's region when none is configured: from IMDS, else from the
+ * topology.kubernetes.io/region label of the Node it runs on, in --metadata-sources order (as
+ * the reference finds it). Undefined when every source fails; the reasons are logged.
+ */
+export async function discoverRegion(options: ResolveOptions): Promise<string | undefined> {
+  const env = options.env ?? process.env;
+  const failures: string[] = [];
+  for (const source of options.sources ?? DEFAULT_METADATA_SOURCES) {
+    try {
+      if (source === 'kubernetes') return await regionFromKubernetes({ env, client: options.kubeClient });
+      if (env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true') throw new Error('switched off by AWS_EC2_METADATA_DISABLED');
+      const { region } = await identityFromImds(options.imds);
+      if (region) return region;
+      throw new Error('the instance identity document names no region');
+    } catch (err) {
+      failures.push(`${source === 'imds' ? 'IMDS' : 'Kubernetes'}: ${reason(err)}`);
+    }
+  }
+  options.log.warn({ reasons: failures }, 'no region configured (AWS_REGION) and none found from instance metadata or the Node object; '
+    + 'the AWS SDK\'s own configuration decides, and EC2 calls fail without one: set aws.region');
+  return undefined;
 }

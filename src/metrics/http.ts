@@ -1,5 +1,8 @@
-// Serves /metrics (Prometheus text format) and /healthz on the --http-endpoint address.
-import { createServer, type Server } from 'node:http';
+// Serves /metrics (Prometheus text format) and /healthz on the --http-endpoint address, over
+// HTTPS when --metrics-cert-file and --metrics-key-file are given (as in the reference).
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Metrics } from './registry.js';
 
 export function parseHttpEndpoint(endpoint: string): { host: string; port: number } {
@@ -12,9 +15,14 @@ export function parseHttpEndpoint(endpoint: string): { host: string; port: numbe
   return { host, port };
 }
 
-export async function serveMetrics(endpoint: string, metrics: Metrics): Promise<Server> {
+export interface MetricsTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export async function serveMetrics(endpoint: string, metrics: Metrics, tls?: MetricsTls): Promise<Server> {
   const { host, port } = parseHttpEndpoint(endpoint);
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.url === '/metrics') {
       metrics.registry.metrics().then((body) => {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -27,7 +35,16 @@ export async function serveMetrics(endpoint: string, metrics: Metrics): Promise<
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
     }
-  });
+  };
+  let server: Server;
+  if (tls) {
+    const [cert, key] = await Promise.all([readFile(tls.certFile), readFile(tls.keyFile)]).catch((err: unknown) => {
+      throw new Error(`cannot read the metrics certificate or key: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    server = createHttpsServer({ cert, key }, handle);
+  } else {
+    server = createServer(handle);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -1,6 +1,14 @@
 // The driver's Prometheus metrics, in one registry so tests and the HTTP endpoint
 // see the same counters. Names follow the Prometheus conventions (unit suffixes).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ReferenceEc2Metrics, type AttemptResult } from './reference.js';
+
+export interface MetricsOptions {
+  /** Node.js process metrics (off in unit tests). */
+  readonly processMetrics?: boolean;
+  /** --deprecated-metrics: also the reference's old cloudprovider_aws_* names. */
+  readonly deprecatedNames?: boolean;
+}
 
 export type Ec2Outcome = 'success' | 'throttled' | 'client_error' | 'server_error' | 'dry_run';
 
@@ -44,8 +52,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(collectProcessMetrics = true) {
-    if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry });
+  /** The same EC2 calls under the reference driver's metric names. */
+  readonly reference: ReferenceEc2Metrics;
+
+  constructor(options: MetricsOptions | boolean = {}) {
+    const { processMetrics = true, deprecatedNames = false } = typeof options === 'boolean' ? { processMetrics: options } : options;
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+    this.reference = new ReferenceEc2Metrics(this.registry, deprecatedNames);
+  }
+
+  /** One EC2 attempt, into our series and the reference's. */
+  recordEc2Attempt(action: string, seconds: number, outcome: Ec2Outcome, code: string | undefined): void {
+    this.ec2Duration.observe({ action }, seconds);
+    this.ec2Calls.inc({ action, outcome });
+    const result: AttemptResult = outcome === 'success' ? { kind: 'success', seconds }
+      : outcome === 'throttled' ? { kind: 'throttled' }
+        // A DryRun permission probe that would succeed is no error to alert on.
+        : outcome !== 'dry_run' && code !== undefined ? { kind: 'error', code }
+          : { kind: 'uncounted' };
+    this.reference.record(action, result);
   }
 
   /** Replaces the missing-permission series with the latest check's result. */

@@ -9,7 +9,7 @@
 // Every candidate must pass identify(); one that does not is remembered, so the NOT_FOUND
 // answer says what was there instead. The roots (/dev, /sys) are injectable for tests.
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { NodeError } from './errors.js';
 import {
   ec2DeviceNames, identify, nvmeSerialOf, realEmulatedDir, type AttachmentHints, type IdentityContext,
@@ -48,6 +48,8 @@ export interface FoundDevice {
   readonly via: 'publish-context' | 'by-id' | 'sysfs';
   /** What proved the device to be the volume (for the log). */
   readonly proof: string;
+  /** Set when the path is a partition of the volume (a static PV's "partition" attribute). */
+  readonly partition?: number;
 }
 
 export interface LookResult {
@@ -155,6 +157,20 @@ export class DeviceFinder {
     return `no block device proven to be volume ${volumeId} after ${this.#waitMs} ms: looked for ${EBS_BY_ID_PREFIX}${serial} `
       + `in ${join(this.#roots.dev, 'disk', 'by-id')}, for NVMe serial ${serial} in ${join(this.#roots.sys, 'class', 'block')}${hint}${seen}; `
       + 'is the volume attached to this instance?';
+  }
+
+  /**
+   * Partition `n` of a volume's whole-disk device, as the kernel names it: a "p" goes
+   * between a name ending in a digit and the number (nvme1n1p2), none otherwise (xvdf2).
+   */
+  async partitionOf(disk: FoundDevice, n: number): Promise<FoundDevice> {
+    const name = basename(disk.path);
+    const partName = `${name}${/\d$/.test(name) ? 'p' : ''}${n}`;
+    const device = await this.#blockDeviceUnderDev(join(dirname(disk.path), partName));
+    if (!device) {
+      throw new NodeError('DeviceNotFound', `volume_context partition ${n}: volume device ${disk.path} has no partition ${partName}`);
+    }
+    return { ...disk, path: device, partition: n };
   }
 
   async #blockDeviceUnderDev(path: string): Promise<string | undefined> {

@@ -5,7 +5,7 @@ import { checkCallerWaiting } from '../call-scope.js';
 import { NodeError } from './errors.js';
 import type { Exec } from './exec.js';
 import type { FormatOptions, FsType } from '../filesystems.js';
-import { mkfsCommand } from './format-options.js';
+import { mkfsCommand, type MkfsSettings } from './format-options.js';
 
 export type ProbeResult =
   | { readonly kind: 'blank' }
@@ -41,7 +41,7 @@ export function interpretBlkid(exitCode: number, stdout: string): ProbeResult {
 }
 
 export class Filesystems {
-  constructor(private readonly exec: Exec) {}
+  constructor(private readonly exec: Exec, private readonly mkfs: MkfsSettings = {}) {}
 
   // (Measured: reading the device's ends in-process to spot an all-zero disk was slower
   // than blkid, which reads only the few blocks where signatures live.)
@@ -55,7 +55,7 @@ export class Filesystems {
   /** Runs mkfs. Only for a device that probe() has just reported blank (see stageFilesystem). */
   async format(device: string, fsType: FsType, options: FormatOptions): Promise<void> {
     checkCallerWaiting(`formatting ${device}`);
-    const { command, args } = mkfsCommand(fsType, device, options);
+    const { command, args } = mkfsCommand(fsType, device, options, this.mkfs);
     await this.exec(command, args, { timeoutMs: 10 * 60_000 });
   }
 

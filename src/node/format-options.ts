@@ -5,8 +5,8 @@
 // bigalloc) and turned into mkfs arguments here, in one table, so nothing unchecked
 // reaches mkfs.
 import {
-  FORMAT_OPTION_NAMES, FORMAT_OPTIONS_BY_FS as SUPPORTED, formatValueProblem, type FormatOptionName as OptionKey, type FormatOptions,
-  type FsType,
+  FORMAT_OPTION_NAMES, FORMAT_OPTIONS_BY_FS as SUPPORTED, formatValueProblem, isBooleanFormatOption, type FormatOptionName as OptionKey,
+  type FormatOptions, type FsType, type ValuedFormatOption,
 } from '../filesystems.js';
 import { NodeError } from './errors.js';
 
@@ -14,7 +14,7 @@ function invalid(message: string): NodeError {
   return new NodeError('InvalidArgument', message);
 }
 
-function checkedValue(key: Exclude<OptionKey, 'ext4BigAlloc'>, rawKey: string, value: string): string {
+function checkedValue(key: ValuedFormatOption, rawKey: string, value: string): string {
   const problem = formatValueProblem(key, value);
   if (problem) throw invalid(`volume_context ${rawKey} ${problem}; got ${JSON.stringify(value)}`);
   return value;
@@ -34,11 +34,11 @@ export function parseFormatOptions(fsType: FsType, volumeContext: Readonly<Recor
       const allowed = [...SUPPORTED[fsType]].join(', ');
       throw invalid(`volume_context ${rawKey} is not supported for ${fsType} filesystems (${fsType} accepts: ${allowed})`);
     }
-    if (key === 'ext4BigAlloc') {
+    if (isBooleanFormatOption(key)) {
       if (value !== 'true' && value !== 'false') {
         throw invalid(`volume_context ${rawKey} must be "true" or "false"; got ${JSON.stringify(value)}`);
       }
-      out.ext4BigAlloc = value === 'true';
+      out[key] = value === 'true';
     } else {
       out[key] = checkedValue(key, rawKey, value);
     }
@@ -49,13 +49,26 @@ export function parseFormatOptions(fsType: FsType, volumeContext: Readonly<Recor
   return out;
 }
 
+export interface MkfsSettings {
+  /**
+   * --legacy-xfs: leave out the XFS features Linux 5.4 and older cannot mount (bigtime,
+   * inobtcount, reflink, nrext64), as the reference's flag does. Timestamps then end in 2038.
+   */
+  readonly legacyXfs?: boolean;
+}
+
 /** The mkfs program and its arguments (never a shell string) for a blank device. */
-export function mkfsCommand(fsType: FsType, device: string, options: FormatOptions): { command: string; args: string[] } {
+export function mkfsCommand(fsType: FsType, device: string, options: FormatOptions, settings: MkfsSettings = {}): { command: string; args: string[] } {
   if (fsType === 'xfs') {
     // No -f: blkid found nothing, and if mkfs.xfs still sees a signature we want it to refuse.
     const args: string[] = [];
     if (options.blockSize !== undefined) args.push('-b', `size=${options.blockSize}`);
-    if (options.inodeSize !== undefined) args.push('-i', `size=${options.inodeSize}`);
+    if (settings.legacyXfs) args.push('-m', 'bigtime=0,inobtcount=0,reflink=0');
+    const inode = [
+      ...(options.inodeSize !== undefined ? [`size=${options.inodeSize}`] : []),
+      ...(settings.legacyXfs ? ['nrext64=0'] : []),
+    ];
+    if (inode.length > 0) args.push('-i', inode.join(','));
     return { command: 'mkfs.xfs', args: [...args, device] };
   }
   // -F: mke2fs otherwise stops to ask about formatting a whole disk; blkid has already
@@ -67,5 +80,6 @@ export function mkfsCommand(fsType: FsType, device: string, options: FormatOptio
   if (options.numberOfInodes !== undefined) args.push('-N', options.numberOfInodes);
   if (options.ext4BigAlloc === true) args.push('-O', 'bigalloc');
   if (options.ext4ClusterSize !== undefined) args.push('-C', options.ext4ClusterSize);
+  if (options.ext4EncryptionSupport === true) args.push('-O', 'encrypt');
   return { command: `mkfs.${fsType}`, args: [...args, device] };
 }

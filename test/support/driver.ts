@@ -32,13 +32,19 @@ export interface DriverOptions {
   readonly waitReady?: boolean;
   /** Serve on this socket (e.g. the one a killed driver served on) instead of a fresh one; the caller owns its folder. */
   readonly socket?: string;
+  /**
+   * The whole command line after the script, given the socket to listen on; replaces mode,
+   * --endpoint, --logging-format=json and args (to run a command line as a manifest has it).
+   */
+  readonly argv?: (socket: string) => readonly string[];
 }
 
 export async function startDriver(options: DriverOptions): Promise<DriverProcess> {
   const dir = options.socket === undefined ? mkdtempSync(join(tmpdir(), 'ebs-csi-')) : undefined;
   const socket = options.socket ?? join(dir ?? '', 'csi.sock');
   const removeDir = (): void => { if (dir !== undefined) rmSync(dir, { recursive: true, force: true }); };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverMain, options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])], {
+  const argv = options.argv?.(socket) ?? [options.mode, `--endpoint=unix://${socket}`, '--logging-format=json', ...(options.args ?? [])];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), driverMain, ...argv], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -30,6 +30,8 @@ export interface Ec2Proxy {
   readonly endpoint: string;
   /** Calls seen so far, by EC2 action name (DryRun calls as `<Action>:DryRun`). */
   counts(): Record<string, number>;
+  /** The query parameters of each call of an action seen so far (what the driver asked EC2 for). */
+  requests(action: string): URLSearchParams[];
   resetCounts(): void;
   /** Sets (or clears, with undefined) the fault for an action. */
   setFault(action: string, fault: Fault | undefined): void;
@@ -44,6 +46,7 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 
 export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
   let counts: Record<string, number> = {};
+  let seen: URLSearchParams[] = [];
   const faults = new Map<string, Fault>();
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -53,6 +56,7 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
       // A DryRun changes nothing: count it apart, so "one ModifyVolume" means one real change.
       const counted = form.get('DryRun') === 'true' ? `${action}:DryRun` : action;
       counts[counted] = (counts[counted] ?? 0) + 1;
+      seen.push(form);
       const fault = faults.get(action);
       if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       const active = fault !== undefined && (fault.remaining === undefined || fault.remaining > 0);
@@ -81,7 +85,8 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts: () => ({ ...counts }),
-    resetCounts: () => { counts = {}; },
+    requests: (action) => seen.filter((f) => f.get('Action') === action),
+    resetCounts: () => { counts = {}; seen = []; },
     setFault: (action, fault) => { if (fault) faults.set(action, fault); else faults.delete(action); },
     stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

@@ -1,6 +1,6 @@
 {{/* Names: "ebs-csi" by default so objects read like the reference driver's (ebs-csi-controller...). */}}
 {{- define "ebs.name" -}}
-{{- default "ebs-csi" .Values.nameOverride | trunc 40 | trimSuffix "-" -}}
+{{- default "ebs-csi" .Values.namePrefix | trunc 40 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "ebs.controllerName" -}}
@@ -11,39 +11,56 @@
 {{- printf "%s-node" (include "ebs.name" .) -}}
 {{- end -}}
 
+{{/* The app.kubernetes.io/name label: the chart name, or nameOverride as in the reference chart. */}}
+{{- define "ebs.nameLabel" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{/* Labels on every object. */}}
 {{- define "ebs.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "ebs.nameLabel" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-{{- with .Values.commonLabels }}
+{{- with (include "ebs.pick" (dict "ours" .Values.commonLabels "oursName" "commonLabels" "ref" .Values.customLabels "refName" "customLabels" "default" dict) | fromJson).v }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
 
-{{/* Selector labels of one component; call with (dict "root" $ "component" "controller"). */}}
+{{/* Selector labels of one component; call with (dict "root" $ "component" "controller") and, for
+an additional node DaemonSet, "app" naming it. The same set as the reference chart's, so that a
+release of it can be upgraded in place to this chart (a workload's selector cannot change). */}}
 {{- define "ebs.selectorLabels" -}}
-app: {{ printf "%s-%s" (include "ebs.name" .root) .component }}
-app.kubernetes.io/name: {{ .root.Chart.Name }}
+app: {{ .app | default (printf "%s-%s" (include "ebs.name" .root) .component) }}
+app.kubernetes.io/name: {{ include "ebs.nameLabel" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
-{{/* The driver image; the tag defaults to "v" + appVersion. */}}
+{{/* The driver image; the tag defaults to "v" + appVersion; image.containerRegistry goes first. */}}
 {{- define "ebs.driverImage" -}}
-{{- printf "%s:%s" .Values.image.repository (default (printf "v%s" .Chart.AppVersion) .Values.image.tag) -}}
+{{- printf "%s%s:%s" (default "" .Values.image.containerRegistry) .Values.image.repository (default (printf "v%s" .Chart.AppVersion) .Values.image.tag) -}}
 {{- end -}}
 
-{{/* A sidecar image from its values block. */}}
+{{/* A sidecar image from its values block; call with (dict "root" $ "sidecar" .). */}}
 {{- define "ebs.sidecarImage" -}}
-{{- printf "%s:%s" .image.repository .image.tag -}}
+{{- printf "%s%s:%s" (default "" .root.Values.image.containerRegistry) .sidecar.image.repository .sidecar.image.tag -}}
+{{- end -}}
+
+{{/* imagePullSecrets as Kubernetes wants them; the reference chart lists bare names. */}}
+{{- define "ebs.imagePullSecrets" -}}
+{{- range .Values.imagePullSecrets }}
+{{- if kindIs "string" . }}
+- name: {{ . }}
+{{- else }}
+- name: {{ .name }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* "true" when the snapshotter should run: the VolumeSnapshot CRDs exist, or it is forced on. */}}
 {{- define "ebs.snapshotsEnabled" -}}
-{{- if or .Values.sidecars.snapshotter.forceEnable (.Capabilities.APIVersions.Has "snapshot.storage.k8s.io/v1/VolumeSnapshotClass") -}}
+{{- if or .Values.sidecars.snapshotter.forceEnable (.Capabilities.APIVersions.Has "snapshot.storage.k8s.io/v1/VolumeSnapshotClass") (.Capabilities.APIVersions.Has "snapshot.storage.k8s.io/v1") -}}
 true
 {{- end -}}
 {{- end -}}
@@ -76,28 +93,20 @@ true
 {{- join "," $tags -}}
 {{- end -}}
 
-{{/* Driver options both modes share, as YAML list items. */}}
-{{- define "ebs.driverCommonArgs" -}}
-- --driver-name={{ .Values.driverName }}
-- --logging-format={{ .Values.logging.format }}
-- --v={{ .Values.logging.verbosity }}
-{{- end -}}
-
-{{/* AWS settings both modes share, as YAML EnvVar items (nothing when all are empty). */}}
+{{/* AWS settings both modes share, as YAML EnvVar items (nothing when all are empty); call with (dict "root" $ "settings" $s). */}}
 {{- define "ebs.awsEnv" -}}
-{{- with .Values.aws.region }}
+{{- with .settings.region }}
 - name: AWS_REGION
   value: {{ . | quote }}
 {{- end }}
-{{- with .Values.aws.ec2Endpoint }}
+{{- with .root.Values.aws.ec2Endpoint }}
 - name: AWS_ENDPOINT_URL_EC2
   value: {{ . | quote }}
 {{- end }}
 {{- end -}}
 
-{{/* Leader-election options for a controller sidecar. */}}
+{{/* Leader-election options for a controller sidecar; call with the sidecar's resolved settings. */}}
 {{- define "ebs.leaderElectionArgs" -}}
-{{- with .Values.controller.leaderElection -}}
 {{- if .enabled }}
 - --leader-election=true
 {{- with .leaseDuration }}
@@ -109,20 +118,22 @@ true
 {{- with .retryPeriod }}
 - --leader-election-retry-period={{ . }}
 {{- end }}
+{{- else }}
+- --leader-election=false
 {{- end }}
 {{- end -}}
-{{- end -}}
 
-{{/* Options every controller sidecar takes from its values block: socket, verbosity, timeouts, API rate. */}}
+{{/* Options every controller sidecar takes: socket, verbosity, timeouts, API rate, leader election;
+call with (dict "root" $ "sidecar" . "name" "provisioner" "settings" $s). */}}
 {{- define "ebs.sidecarCommonArgs" -}}
 - --csi-address={{ include "ebs.controllerSocketDir" .root }}/csi.sock
-- --v={{ .sidecar.logLevel }}
+- --v={{ ternary 7 .sidecar.logLevel (eq (toString .root.Values.debugLogs) "true") }}
 - --timeout={{ .sidecar.timeout }}
 - --retry-interval-start={{ .sidecar.retryIntervalStart }}
 - --retry-interval-max={{ .sidecar.retryIntervalMax }}
 - --kube-api-qps={{ .sidecar.kubeApiQps }}
 - --kube-api-burst={{ .sidecar.kubeApiBurst }}
-{{- include "ebs.leaderElectionArgs" .root }}
+{{- include "ebs.leaderElectionArgs" (index .settings (printf "%sLeaderElection" .name)) }}
 {{- end -}}
 
 {{/* Hardened container securityContext for everything except the privileged node plugin. */}}
@@ -131,27 +142,41 @@ readOnlyRootFilesystem: true
 allowPrivilegeEscalation: false
 capabilities:
   drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* A container's securityContext: the one given in values, else the hardened default; call with the given one. */}}
+{{- define "ebs.containerSecurityContext" -}}
+{{- if . -}}
+{{ toYaml . }}
+{{- else -}}
+{{ include "ebs.restrictedContainerSecurityContext" nil }}
+{{- end -}}
+{{- end -}}
+
+{{/* A sidecar's resources; an empty map means the fallback (controller.resources, as in the
+reference chart); call with (dict "resources" .resources "fallback" ...). */}}
+{{- define "ebs.sidecarResources" -}}
+{{- if kindIs "invalid" .resources -}}
+{{ toYaml .fallback }}
+{{- else if empty .resources -}}
+{{ toYaml .fallback }}
+{{- else -}}
+{{ toYaml .resources }}
+{{- end -}}
 {{- end -}}
 
 {{/* Node selector with kubernetes.io/os=linux always present. */}}
 {{- define "ebs.linuxNodeSelector" -}}
-{{- toYaml (merge (dict "kubernetes.io/os" "linux") (deepCopy .)) -}}
+{{- toYaml (merge (dict "kubernetes.io/os" "linux") (deepCopy (default dict .))) -}}
 {{- end -}}
 
-{{/* Pod template labels: common + selector + user labels as one map (no duplicate keys);
-call with (dict "root" $ "selector" $selectorMap "extra" .Values.x.podLabels). */}}
+{{/* Pod template labels: common + selector + component + user labels as one map (no duplicate
+keys); call with (dict "root" $ "selector" $selectorMap "component" "node" "extra" .Values.x.podLabels). */}}
 {{- define "ebs.podLabels" -}}
 {{- $labels := include "ebs.labels" .root | fromYaml -}}
-{{- toYaml (merge (deepCopy .selector) (deepCopy (default (dict) .extra)) $labels) -}}
-{{- end -}}
-
-{{/* Seconds between kubelet's NodeGetInfo calls (CSIDriver nodeAllocatableUpdatePeriodSeconds), or
-empty when off or when the cluster is older than 1.33, which has no such field. */}}
-{{- define "ebs.nodeAllocatableUpdatePeriod" -}}
-{{- $period := int .Values.nodeAllocatableUpdatePeriodSeconds -}}
-{{- if and (ne $period 0) (semverCompare ">=1.33.0-0" .Capabilities.KubeVersion.Version) -}}
-{{- eq $period -1 | ternary 10 $period -}}
-{{- end -}}
+{{- toYaml (merge (deepCopy .selector) (dict "app.kubernetes.io/component" .component) (deepCopy (default (dict) .extra)) $labels) -}}
 {{- end -}}
 
 {{/* How the image starts the driver (the Dockerfile's ENTRYPOINT), for exec hooks, as a YAML list. */}}

@@ -1,4 +1,5 @@
-{{/* Binds a ClusterRole to a ServiceAccount of this release; call with (dict "root" $ "name" "..." "serviceAccount" "..."). */}}
+{{/* Binds a ClusterRole to a ServiceAccount of this release; call with (dict "root" $ "name" "..." "serviceAccount" "..."
+and, when it is not the release's, "namespace"). */}}
 {{- define "ebs.clusterRoleBinding" -}}
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
@@ -13,5 +14,5 @@ roleRef:
 subjects:
   - kind: ServiceAccount
     name: {{ .serviceAccount }}
-    namespace: {{ .root.Release.Namespace }}
+    namespace: {{ .namespace | default .root.Release.Namespace }}
 {{- end -}}

@@ -2,6 +2,7 @@
 // Unit tests inject a stub here; production builds a real EC2Client configured the
 // standard SDK way (region, credentials chain, AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL).
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { resolveRegion } from '../region.js';
 import type { $Command, EC2ClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2';
 
 export type Ec2Command<I extends ServiceInputTypes, O extends ServiceOutputTypes> =
@@ -11,16 +12,21 @@ export interface Ec2Api {
   send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Ec2Command<I, O>): Promise<O>;
 }
 
+/** Where the SDK's own request/response log goes (--aws-sdk-debug-log). */
+export interface SdkLogger {
+  debug(...content: unknown[]): void;
+  info(...content: unknown[]): void;
+  warn(...content: unknown[]): void;
+  error(...content: unknown[]): void;
+}
+
 export interface SdkClientOptions {
   readonly region?: string;
   readonly userAgentExtra?: string;
+  readonly logger?: SdkLogger;
 }
 
-/** The region from the options, else AWS_REGION / AWS_DEFAULT_REGION; undefined lets the SDK's own chain decide. */
-export function resolveRegion(region: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [region, env.AWS_REGION, env.AWS_DEFAULT_REGION];
-  return candidates.find((r): r is string => r !== undefined && r.trim() !== '')?.trim();
-}
+export { resolveRegion } from '../region.js';
 
 export function createSdkApi(options: SdkClientOptions): Ec2Api {
   const client = new EC2Client({
@@ -31,6 +37,8 @@ export function createSdkApi(options: SdkClientOptions): Ec2Api {
     // Without a request timeout a half-open connection would hang an RPC forever.
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
     ...(options.userAgentExtra ? { customUserAgent: options.userAgentExtra } : {}),
+    // The SDK logs each command's input and output (with its sensitive fields masked).
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   return { send: (command) => client.send(command) };
 }

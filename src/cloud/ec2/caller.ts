@@ -6,7 +6,7 @@ import { CallAbandoned, checkCallerWaiting } from '../../call-scope.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics/registry.js';
 import type { Ec2Api, Ec2Command } from './api.js';
-import { awsErrorCode, isRetryable, isThrottling, outcomeOf, toCloudError } from './error-codes.js';
+import { awsErrorCode, isNetworkError, isRetryable, isThrottling, outcomeOf, toCloudError } from './error-codes.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
 export interface SendOptions {
@@ -40,16 +40,15 @@ export class Ec2Caller {
       // A change (or its retry) is not sent for a caller that has gone: the CO's retry may
       // have moved on, and e.g. a late re-sent AttachVolume would undo its detach.
       if (!READ_ONLY_ACTION.test(action)) checkCallerWaiting(`sending ${action}${options.subject ? ` for ${options.subject}` : ''}`);
-      const stopTimer = this.metrics.ec2Duration.startTimer({ action });
+      const started = performance.now();
+      const seconds = (): number => (performance.now() - started) / 1000;
       try {
         const output = await this.api.send(command);
-        this.metrics.ec2Calls.inc({ action, outcome: 'success' });
+        this.metrics.recordEc2Attempt(action, seconds(), 'success', undefined);
         return output;
       } catch (err) {
-        this.metrics.ec2Calls.inc({ action, outcome: outcomeOf(err) });
+        this.metrics.recordEc2Attempt(action, seconds(), outcomeOf(err), isNetworkError(err) ? undefined : awsErrorCode(err));
         throw err;
-      } finally {
-        stopTimer();
       }
     };
     try {

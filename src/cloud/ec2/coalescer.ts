@@ -27,6 +27,8 @@ export class Coalescer<V> {
   ) {}
 
   get(key: string): Promise<V | undefined> {
+    // Batches of one (--batching=false): each lookup is its own call, concurrently.
+    if (this.options.maxBatch <= 1) return this.fetch([key]).then((found) => found.get(key));
     return new Promise((resolve, reject) => {
       const waiters = this.pending.get(key);
       if (waiters) waiters.push({ resolve, reject });

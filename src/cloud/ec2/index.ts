@@ -16,6 +16,8 @@ export interface Ec2CloudOptions {
   readonly region?: string;
   /** Appended to the SDK's user agent. */
   readonly userAgentExtra?: string;
+  /** --aws-sdk-debug-log: the SDK logs every request and response into the driver's log. */
+  readonly sdkDebugLog?: boolean;
   /** Injected in unit tests; production talks to EC2 through the SDK. */
   readonly api?: Ec2Api;
   /** Coalescing window, retry and wait policies; defaults suit production. */
@@ -23,6 +25,13 @@ export interface Ec2CloudOptions {
 }
 
 export function createEc2Cloud(options: Ec2CloudOptions): Cloud {
-  const api = options.api ?? createSdkApi({ region: options.region, userAgentExtra: options.userAgentExtra });
+  const sdkLog = options.log.child({ component: 'aws-sdk' });
+  const say = (level: 'info' | 'warn' | 'error') => (...content: unknown[]): void => {
+    sdkLog[level]({ sdk: content.length === 1 ? content[0] : content }, 'AWS SDK');
+  };
+  const api = options.api ?? createSdkApi({
+    region: options.region, userAgentExtra: options.userAgentExtra,
+    ...(options.sdkDebugLog ? { logger: { debug: say('info'), info: say('info'), warn: say('warn'), error: say('error') } } : {}),
+  });
   return new Ec2Cloud(api, options.metrics, options.log.child({ component: 'ec2' }), { ...DEFAULT_TUNING, ...options.tuning });
 }

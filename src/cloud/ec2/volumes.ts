@@ -3,7 +3,7 @@
 import {
   CopyVolumesCommand, CreateVolumeCommand, DeleteVolumeCommand, DescribeVolumesCommand, ModifyVolumeCommand,
   type CopyVolumesCommandInput, type CreateVolumeCommandInput, type ModifyVolumeCommandInput, type Volume,
-  type VolumeModification,
+  type VolumeModification, type VolumeType as Ec2VolumeType,
 } from '@aws-sdk/client-ec2';
 import type { Logger } from '../../logger.js';
 import { TAG_DRIVER_MANAGED } from '../../tags.js';
@@ -22,6 +22,12 @@ const LIST_PAGE_SIZE = 500;
 const volumeNotFound = (volumeId: string): CloudError =>
   new CloudError('VolumeNotFound', `volume ${volumeId} does not exist in this region`);
 
+/**
+ * The SDK's VolumeType lists the types EBS had when the SDK was built; EC2 takes any name
+ * and answers for itself, so a type added since reaches it unchanged.
+ */
+const ec2VolumeType = (type: string): Ec2VolumeType => type as Ec2VolumeType;
+
 const tagSpecifications = (options: DiskOptions) => {
   const tags = recordToTags(options.tags);
   return tags.length > 0 ? { TagSpecifications: [{ ResourceType: 'volume' as const, Tags: tags }] } : {};
@@ -32,7 +38,7 @@ function createVolumeInput(options: DiskOptions, token: string): CreateVolumeCom
     ClientToken: token,
     AvailabilityZone: options.availabilityZone,
     Size: options.capacityGiB,
-    VolumeType: options.volumeType,
+    VolumeType: ec2VolumeType(options.volumeType),
     // A KMS key only makes sense on an encrypted volume.
     Encrypted: options.encrypted || options.kmsKeyId !== undefined,
     MultiAttachEnabled: options.multiAttach,
@@ -56,7 +62,7 @@ function copyVolumesInput(options: DiskOptions, sourceVolumeId: string, token: s
     SourceVolumeId: sourceVolumeId,
     ClientToken: token,
     Size: options.capacityGiB,
-    VolumeType: options.volumeType,
+    VolumeType: ec2VolumeType(options.volumeType),
     MultiAttachEnabled: options.multiAttach,
     ...(options.encrypted || options.kmsKeyId !== undefined ? { Encrypted: true } : {}),
     ...(options.iops !== undefined ? { Iops: options.iops } : {}),
@@ -168,7 +174,7 @@ export class VolumeOps {
     const input: ModifyVolumeCommandInput = {
       VolumeId: volumeId,
       ...(options.capacityGiB !== undefined ? { Size: options.capacityGiB } : {}),
-      ...(options.volumeType !== undefined ? { VolumeType: options.volumeType } : {}),
+      ...(options.volumeType !== undefined ? { VolumeType: ec2VolumeType(options.volumeType) } : {}),
       ...(options.iops !== undefined ? { Iops: options.iops } : {}),
       ...(options.throughput !== undefined ? { Throughput: options.throughput } : {}),
     };

@@ -1,6 +1,6 @@
 // CreateVolume: validate the request, work out the volume it describes, then either
 // return the volume an earlier call made under the same name or create it.
-import type { Disk, DiskOptions, VolumeType } from '../../cloud/types.js';
+import type { Disk, DiskOptions } from '../../cloud/types.js';
 import { CsiError, invalidArgument } from '../../errors.js';
 import type { CreateVolumeRequest__Output } from '../../generated/csi/v1/CreateVolumeRequest.js';
 import type { CreateVolumeResponse } from '../../generated/csi/v1/CreateVolumeResponse.js';
@@ -13,10 +13,12 @@ import { resolvePerformance } from '../params/performance.js';
 import { FS_TYPE_KEY, parseStorageClass, type StorageClassParams } from '../params/storageClass.js';
 import { allowedZones, choosePlacement, type ZoneSource } from '../params/topology.js';
 import { buildVolumeContext } from '../params/volumeContext.js';
+import { renderOperatorTags } from '../params/tagTemplate.js';
 import { buildVolumeTags } from '../params/volumeTags.js';
-import { MULTI_ATTACH_TYPES, VOLUME_TYPE_LIMITS } from '../params/volumeTypes.js';
+import { volumeTemplateData } from '../../template/index.js';
+import { MULTI_ATTACH_TYPES, UNKNOWN_TYPE_SIZES, limitsOf } from '../params/volumeTypes.js';
 import { resolveContentSource } from './contentSource.js';
-import type { ControllerDeps } from './deps.js';
+import { tagPolicyFor, type ControllerDeps } from './deps.js';
 import { differences, waitWhileCreating } from './existingVolume.js';
 import { checkStringLength, requireField } from './validate.js';
 import { toCsiVolume } from './volumeResponse.js';
@@ -35,8 +37,10 @@ function filesystemFor(params: StorageClassParams, caps: CapabilitySummary): FsT
   return fsType;
 }
 
-function checkMultiAttach(type: VolumeType, caps: CapabilitySummary): void {
-  if (caps.multiAttach && !VOLUME_TYPE_LIMITS[type].multiAttach) {
+function checkMultiAttach(type: string, caps: CapabilitySummary): void {
+  // A type the table does not know may offer Multi-Attach: EC2 says whether it does.
+  const limits = limitsOf(type);
+  if (caps.multiAttach && limits && !limits.multiAttach) {
     throw invalidArgument(`access mode ${MULTI_ATTACH_MODE} needs EBS Multi-Attach, which only type ${MULTI_ATTACH_TYPES.join(', ')} offers; parameters.type is ${type}`);
   }
 }
@@ -52,6 +56,15 @@ function encryptionOf(params: StorageClassParams, sourceVolume: Disk | undefined
   return { encrypted: params.encrypted || inherited, ...(kmsKeyId !== undefined ? { kmsKeyId } : {}) };
 }
 
+/** --extra-volume-tags under --extra-tags, rendered with the claim's names. */
+function operatorVolumeTags(deps: ControllerDeps, params: StorageClassParams, policy: ReturnType<typeof tagPolicyFor>): Record<string, string> {
+  const data = volumeTemplateData(params);
+  return {
+    ...renderOperatorTags(deps.extraVolumeTags ?? {}, data, '--extra-volume-tags', policy),
+    ...renderOperatorTags(deps.extraTags, data, '--extra-tags', policy),
+  };
+}
+
 /** Caches the region's zones for the length of one request. */
 function zonesOnce(deps: ControllerDeps): ZoneSource {
   let zones: ReturnType<ZoneSource> | undefined;
@@ -62,12 +75,13 @@ export async function createVolume(deps: ControllerDeps, req: CreateVolumeReques
   const name = requireField(req.name, 'name');
   checkStringLength(name, 'name');
   const caps = checkVolumeCapabilities(req.volumeCapabilities, 'volume_capabilities');
-  const params = parseStorageClass(req.parameters, req.mutableParameters);
+  const tagPolicy = tagPolicyFor(deps, ctx.log);
+  const params = parseStorageClass(req.parameters, req.mutableParameters, tagPolicy);
   const fsType = filesystemFor(params, caps);
   checkMultiAttach(params.volumeType, caps);
 
   const source = await resolveContentSource(deps.cloud, req.volumeContentSource);
-  const limits = VOLUME_TYPE_LIMITS[params.volumeType];
+  const limits = limitsOf(params.volumeType) ?? UNKNOWN_TYPE_SIZES;
   const sizeGiB = chooseSizeGiB(req.capacityRange, { ...limits, what: `type ${params.volumeType}` }, source.minSize);
   const performance = resolvePerformance(params, sizeGiB);
   const zones = zonesOnce(deps);
@@ -90,12 +104,13 @@ export async function createVolume(deps: ControllerDeps, req: CreateVolumeReques
     ...(source.snapshotId !== undefined && params.volumeInitializationRate !== undefined
       ? { volumeInitializationRate: params.volumeInitializationRate } : {}),
     tags: buildVolumeTags({
-      name, extraTags: deps.extraTags, userTags: params.userTags,
+      name, extraTags: operatorVolumeTags(deps, params, tagPolicy), userTags: params.userTags,
       ...(deps.clusterId !== undefined ? { clusterId: deps.clusterId } : {}),
       ...(params.pvcName !== undefined ? { pvcName: params.pvcName } : {}),
       ...(params.pvcNamespace !== undefined ? { pvcNamespace: params.pvcNamespace } : {}),
       ...(params.pvName !== undefined ? { pvName: params.pvName } : {}),
       ...(params.iopsPerGB !== undefined ? { iopsPerGB: params.iopsPerGB } : {}),
+      ...(params.allowAutoIopsIncreaseOnModify !== undefined ? { allowAutoIopsIncreaseOnModify: params.allowAutoIopsIncreaseOnModify } : {}),
     }),
   };
   const volumeContext = buildVolumeContext({

@@ -6,7 +6,7 @@ import { CsiError } from '../../errors.js';
 import type { AsyncHandlers, LockKeys } from '../../server/pipeline.js';
 import type { ControllerDeps } from './deps.js';
 import { publishHandlers } from './publish.js';
-import { resizeHandlers } from './resize.js';
+import { resizeHandlers, type ResizeOptions } from './resize.js';
 import { snapshotHandlers } from './snapshots.js';
 import { volumeHandlers } from './volumes.js';
 
@@ -24,13 +24,13 @@ export interface ControllerService {
   readonly lockKeys: LockKeys<ControllerHandlers>;
 }
 
-export function createControllerService(deps: ControllerDeps): ControllerService {
+export function createControllerService(deps: ControllerDeps, resize: ResizeOptions = {}): ControllerService {
   const capabilities = CAPABILITIES.map((type) => ({ rpc: { type } }));
   const handlers: AsyncHandlers<ControllerHandlers> = {
     ...volumeHandlers(deps),
     ...publishHandlers(deps),
     ...snapshotHandlers(deps),
-    ...resizeHandlers(deps),
+    ...resizeHandlers(deps, resize),
     ControllerGetCapabilities: () => Promise.resolve({ capabilities }),
     // EBS has no pool whose free space could be reported: capacity is per-account quota.
     GetCapacity: () => Promise.reject(new CsiError('UNIMPLEMENTED', 'GetCapacity is not offered: EBS has no storage pool with a capacity to report')),

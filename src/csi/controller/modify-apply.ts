@@ -4,8 +4,7 @@
 import type { Cloud, Disk } from '../../cloud/types.js';
 import { notFound } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { TAG_IOPS_PER_GB } from '../../tags.js';
-import { planModification } from './modify-plan.js';
+import { planModification, type ModificationPlan } from './modify-plan.js';
 import type { ChangeRequest } from './modify-coalescer.js';
 import { waitWhileModifying, type WaitOptions } from './modify-state.js';
 
@@ -26,17 +25,17 @@ export async function applyChange(deps: ApplyDeps, volumeId: string, change: Cha
     log.info({ volumeId, from: { sizeGiB: disk.capacityGiB, type: disk.volumeType, iops: disk.iops, throughput: disk.throughput }, to: plan.options }, 'modifying volume');
     result = await cloud.modifyDisk(volumeId, plan.options);
   }
-  if (plan.iopsPerGBTag !== undefined) await recordRatio(cloud, volumeId, plan.iopsPerGBTag, log);
+  await recordRatio(cloud, volumeId, plan, log);
   return result;
 }
 
-async function recordRatio(cloud: Cloud, volumeId: string, ratio: string | null, log: Logger): Promise<void> {
+async function recordRatio(cloud: Cloud, volumeId: string, plan: ModificationPlan, log: Logger): Promise<void> {
   try {
-    if (ratio === null) await cloud.deleteTags(volumeId, [TAG_IOPS_PER_GB]);
-    else await cloud.createTags(volumeId, { [TAG_IOPS_PER_GB]: ratio });
+    if (plan.tagsToDelete.length > 0) await cloud.deleteTags(volumeId, plan.tagsToDelete);
+    if (Object.keys(plan.tagsToSet).length > 0) await cloud.createTags(volumeId, plan.tagsToSet);
   } catch (err) {
     // The volume already has its new performance; only a later expansion's IOPS scaling
-    // depends on the tag, and policies that forbid tagging existing volumes are common.
-    log.warn({ volumeId, error: err instanceof Error ? err.message : String(err) }, 'could not record the IOPS-per-GiB ratio tag');
+    // depends on the tags, and policies that forbid tagging existing volumes are common.
+    log.warn({ volumeId, error: err instanceof Error ? err.message : String(err) }, 'could not record the IOPS-per-GiB ratio tags');
   }
 }

@@ -55,10 +55,9 @@ async function publish(cloud: Cloud, req: ControllerPublishVolumeRequest__Output
   const volumeId = requireField(req.volumeId, 'volume_id');
   const nodeId = requireField(req.nodeId, 'node_id');
   checkVolumeCapabilities(req.volumeCapability ? [req.volumeCapability] : [], 'volume_capability');
-  if (req.readonly) {
-    // EC2 attaches read-write only; the node mounts read-only when the capability asks for it.
-    throw invalidArgument('readonly: this plugin does not offer PUBLISH_READONLY; EBS volumes attach read-write');
-  }
+  // `readonly` (a PV with spec.csi.readOnly) is accepted as the reference accepts it: EC2
+  // attaches read-write only, and kubelet asks NodePublishVolume for a read-only mount.
+  // PUBLISH_READONLY stays unadvertised, since the attachment itself is not read-only.
   // A node id EC2 could never have issued names no node; real-looking ones are checked by
   // attachDisk, which looks the instance up anyway (one Describe fewer than asking here).
   if (!looksLikeInstanceId(nodeId)) throw notFound(`node ${nodeId} does not exist`);

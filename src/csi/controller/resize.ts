@@ -10,7 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { AsyncHandlers } from '../../server/pipeline.js';
 import { GiB, gibRange } from '../params/capacity.js';
 import { parseModifyParameters } from '../params/modifyParameters.js';
-import type { ControllerDeps } from './deps.js';
+import { tagPolicyFor, type ControllerDeps } from './deps.js';
 import { applyChange } from './modify-apply.js';
 import { ModifyCoalescer, type ChangeRequest } from './modify-coalescer.js';
 import { validateExpand, validateModify } from './modify-plan.js';
@@ -59,12 +59,13 @@ export function resizeHandlers(deps: ControllerDeps, options: ResizeOptions = {}
 
     ControllerModifyVolume: async (req, ctx) => {
       requireField(req.volumeId, 'volume_id');
-      const params = parseModifyParameters(req.mutableParameters);
+      const params = parseModifyParameters(req.mutableParameters, tagPolicyFor(deps, ctx.log));
       const disk = await existingDisk(cloud, req.volumeId);
       const change: ChangeRequest = {
         ...(params.volumeType ? { volumeType: params.volumeType } : {}),
         ...(params.iops !== undefined ? { iops: params.iops } : {}),
-        ...(params.iopsPerGB !== undefined ? { iopsPerGB: params.iopsPerGB, allowAutoIopsIncrease: params.allowAutoIopsIncrease } : {}),
+        ...(params.iopsPerGB !== undefined ? { iopsPerGB: params.iopsPerGB } : {}),
+        ...(params.allowAutoIopsIncrease !== undefined ? { allowAutoIopsIncrease: params.allowAutoIopsIncrease } : {}),
         ...(params.throughput !== undefined ? { throughput: params.throughput } : {}),
       };
       if (Object.keys(change).length > 0) {

@@ -11,7 +11,7 @@ import type { Logger } from '../../logger.js';
 import type { AsyncHandlers } from '../../server/pipeline.js';
 import { GiB } from '../params/capacity.js';
 import { parseSnapshotClassParameters, type SnapshotClassParameters } from '../params/snapshotClass.js';
-import type { ControllerDeps } from './deps.js';
+import { tagPolicyFor, type ControllerDeps } from './deps.js';
 import { finishSnapshot, needsFollowUp, TAG_FOLLOW_UP_PENDING } from './snapshots-followup.js';
 import { pageOf } from './snapshots-pagination.js';
 import { snapshotTags } from './snapshots-tags.js';
@@ -36,7 +36,8 @@ export function snapshotHandlers(deps: ControllerDeps): SnapshotRpcs {
     CreateSnapshot: async (req, ctx) => {
       checkStringLength(requireField(req.name, 'name'), 'name');
       requireField(req.sourceVolumeId, 'source_volume_id');
-      const params = parseSnapshotClassParameters(req.parameters);
+      const tagPolicy = tagPolicyFor(deps, ctx.log);
+      const params = parseSnapshotClassParameters(req.parameters, new Date(), tagPolicy);
       await checkZones(cloud, params.fastRestoreZones);
       const existing = await cloud.getSnapshotByName(req.name);
       if (existing) return { snapshot: toCsiSnapshot(await reuse(cloud, existing, req, params, ctx.log)) };
@@ -45,7 +46,10 @@ export function snapshotHandlers(deps: ControllerDeps): SnapshotRpcs {
       const snapshot = await cloud.createSnapshot({
         name: req.name,
         sourceVolumeId: req.sourceVolumeId,
-        tags: { ...snapshotTags(deps, req.name, params.userTags), ...(followUp ? { [TAG_FOLLOW_UP_PENDING]: 'true' } : {}) },
+        tags: {
+          ...snapshotTags(deps, req.name, params.userTags, params.templateData, tagPolicy),
+          ...(followUp ? { [TAG_FOLLOW_UP_PENDING]: 'true' } : {}),
+        },
         ...(params.outpostArn ? { outpostArn: params.outpostArn } : {}),
       });
       ctx.log.info({ snapshotId: snapshot.snapshotId, name: req.name, state: snapshot.state }, 'snapshot created');

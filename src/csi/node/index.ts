@@ -54,6 +54,8 @@ export interface NodeServiceOptions {
   readonly driverName: string;
   readonly volumeAttachLimit?: number;
   readonly reservedVolumeAttachments?: number;
+  /** --legacy-xfs: format XFS for Linux 5.4 and older. */
+  readonly legacyXfs?: boolean;
   readonly metadataSources: readonly MetadataSource[];
   /** The Kubernetes client, made on first use (only when IMDS cannot tell who this node is). */
   readonly kubeClient: () => Promise<Pick<KubeApi, 'get'>>;
@@ -95,7 +97,7 @@ export async function createNodeService(options: NodeServiceOptions): Promise<{
   const handlers = nodeHandlers({
     devices: new DeviceFinder(emulated !== undefined ? { emulatedVolumesDir: emulated } : {}),
     mounter: new Mounter(runCommand),
-    filesystems: new Filesystems(runCommand),
+    filesystems: new Filesystems(runCommand, { legacyXfs: options.legacyXfs === true }),
     sysRoot: '/sys',
     identity,
     maxVolumesPerNode: maxVolumes,

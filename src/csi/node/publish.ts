@@ -13,6 +13,7 @@ import { createDirectories, statIfExists } from '../../node/paths.js';
 import type { CallContext } from '../../server/pipeline.js';
 import { attachmentHints } from '../params/publishContext.js';
 import type { NodeDeps } from './deps.js';
+import { findVolumeDevice, partitionOf } from './device.js';
 import { parseCapability, requirePath, requireVolumeId } from './validate.js';
 
 function checkExistingPublish(table: MountTable, targetPath: string, readOnly: boolean, sameSource: boolean): boolean {
@@ -45,16 +46,19 @@ async function prepareBlockTarget(targetPath: string): Promise<void> {
  * volume would otherwise hand that volume's data to this pod. FAILED_PRECONDITION if not.
  */
 async function checkStagedVolume(deps: NodeDeps, volumeId: string, stagingPath: string, staged: MountEntry,
-  publishContext: Readonly<Record<string, string>> | undefined): Promise<void> {
-  const hints = attachmentHints(publishContext, stagingPath);
+  req: NodePublishVolumeRequest__Output): Promise<void> {
+  const hints = attachmentHints(req.publishContext, stagingPath);
   const look = await deps.devices.lookOnce(volumeId, hints);
   const holds = `staging_target_path ${stagingPath} holds ${staged.source} (device ${staged.device})`;
   if (!look.found) {
     throw new NodeError('NotStaged', `${holds}, but no device proven to be volume ${volumeId} is on this node (${deps.devices.describeMissing(volumeId, hints, look.refused)})`);
   }
-  const deviceNumber = await blockDeviceNumber(look.found.path);
+  // A static PV naming a partition was staged from that partition, not the whole disk.
+  const partition = partitionOf(req.volumeContext ?? {});
+  const device = partition === undefined ? look.found : await deps.devices.partitionOf(look.found, partition);
+  const deviceNumber = await blockDeviceNumber(device.path);
   if (deviceNumber !== staged.device) {
-    throw new NodeError('NotStaged', `${holds}, not volume ${volumeId}, which is ${look.found.path} (device ${deviceNumber ?? 'unknown'}); stage this volume there first`);
+    throw new NodeError('NotStaged', `${holds}, not volume ${volumeId}, which is ${device.path} (device ${deviceNumber ?? 'unknown'}); stage this volume there first`);
   }
 }
 
@@ -69,7 +73,7 @@ export async function publishVolume(
   const readOnly = req.readonly || capability.readOnly;
 
   if (capability.kind === 'block') {
-    const device = await deps.devices.find(volumeId, attachmentHints(req.publishContext), ctx.signal);
+    const device = await findVolumeDevice(deps, volumeId, req.publishContext, req.volumeContext, ctx.signal);
     const deviceNumber = await blockDeviceNumber(device.path);
     const table = await deps.mounter.mounts();
     // A bind of a device node shows the devtmpfs in mountinfo, so compare what the target now is.
@@ -88,7 +92,7 @@ export async function publishVolume(
   if (!staged) {
     throw new NodeError('NotStaged', `volume ${volumeId} is not staged at staging_target_path ${stagingPath}; call NodeStageVolume first`);
   }
-  await checkStagedVolume(deps, volumeId, stagingPath, staged, req.publishContext);
+  await checkStagedVolume(deps, volumeId, stagingPath, staged, req);
   const existing = table.at(targetPath);
   const sameSource = !!existing && existing.device === staged.device && existing.root === staged.root;
   if (checkExistingPublish(table, targetPath, readOnly, sameSource)) return {};

@@ -9,7 +9,7 @@ import { parseFormatOptions } from '../../node/format-options.js';
 import { stageFilesystem } from '../../node/staging.js';
 import type { CallContext } from '../../server/pipeline.js';
 import type { NodeDeps } from './deps.js';
-import { attachmentHints } from '../params/publishContext.js';
+import { findVolumeDevice } from './device.js';
 import { parseCapability, requirePath, requireVolumeId } from './validate.js';
 
 export async function stageVolume(
@@ -23,7 +23,7 @@ export async function stageVolume(
   // Every check happens before the device is touched: bad options must format nothing.
   const formatOptions = parseFormatOptions(capability.fsType, req.volumeContext ?? {});
   // Nothing is formatted or mounted unless it is provably this volume (device-identity.ts).
-  const device = await deps.devices.find(volumeId, attachmentHints(req.publishContext, stagingPath), ctx.signal);
+  const device = await findVolumeDevice(deps, volumeId, req.publishContext, req.volumeContext, ctx.signal, stagingPath);
   const outcome = await stageFilesystem({
     device: device.path,
     stagingPath,
@@ -32,7 +32,7 @@ export async function stageVolume(
     formatOptions,
     readOnly: capability.readOnly,
   }, deps.mounter, deps.filesystems);
-  const fields = { volumeId, device: device.path, foundVia: device.via, proof: device.proof, stagingPath, outcome: outcome.kind };
+  const fields = { volumeId, device: device.path, foundVia: device.via, proof: device.proof, partition: device.partition, stagingPath, outcome: outcome.kind };
   if (outcome.kind === 'grow-failed') {
     ctx.log.warn({ ...fields, error: outcome.reason }, 'volume staged, but its filesystem could not grow to the device size');
   } else {

@@ -4,7 +4,7 @@
 // refused: one StorageClass serves claims of many sizes.
 import { invalidArgument } from '../../errors.js';
 import type { StorageClassParams } from './storageClass.js';
-import { VOLUME_TYPE_LIMITS } from './volumeTypes.js';
+import { limitsOf } from './volumeTypes.js';
 
 export interface Performance {
   readonly iops?: number;
@@ -14,7 +14,10 @@ export interface Performance {
 type PerformanceParams = Pick<StorageClassParams, 'volumeType' | 'iops' | 'iopsPerGB' | 'allowAutoIopsPerGBIncrease' | 'throughput'>;
 
 function resolveIops(params: PerformanceParams, sizeGiB: number): number | undefined {
-  const limits = VOLUME_TYPE_LIMITS[params.volumeType].iops;
+  const typeLimits = limitsOf(params.volumeType);
+  // A type the table does not know: ask EC2 for what was asked, and let it judge.
+  if (!typeLimits) return params.iops ?? (params.iopsPerGB !== undefined ? params.iopsPerGB * sizeGiB : undefined);
+  const limits = typeLimits.iops;
   if (!limits) return undefined;
   let iops: number;
   if (params.iops !== undefined) iops = params.iops;
@@ -35,8 +38,8 @@ function resolveIops(params: PerformanceParams, sizeGiB: number): number | undef
 
 export function resolvePerformance(params: PerformanceParams, sizeGiB: number): Performance {
   const iops = resolveIops(params, sizeGiB);
-  const limits = VOLUME_TYPE_LIMITS[params.volumeType];
-  if (params.throughput !== undefined && limits.throughput) {
+  const limits = limitsOf(params.volumeType);
+  if (params.throughput !== undefined && limits?.throughput) {
     const effectiveIops = iops ?? limits.defaultIops ?? 0;
     const allowed = Math.floor(effectiveIops * limits.throughput.maxPerIops);
     if (params.throughput > allowed) {

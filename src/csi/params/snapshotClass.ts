@@ -3,7 +3,8 @@
 // (say `lockDurration`) fails loudly instead of silently creating an unlocked snapshot.
 import type { SnapshotLock } from '../../cloud/types.js';
 import { invalidArgument } from '../../errors.js';
-import { parseTagSpecification } from './tagTemplate.js';
+import { snapshotTemplateData, type TemplateData } from '../../template/index.js';
+import { renderTagSpecifications, STRICT_TAGS, type TagPolicy } from './tagTemplate.js';
 import { sortParameters, type ParameterKeys } from './sortParameters.js';
 
 export interface SnapshotClassParameters {
@@ -13,6 +14,8 @@ export interface SnapshotClassParameters {
   readonly fastRestoreZones: readonly string[];
   readonly outpostArn?: string;
   readonly lock?: SnapshotLock;
+  /** The snapshot's names for templates (also those of --extra-tags). */
+  readonly templateData: TemplateData;
 }
 
 // Added by external-snapshotter's --extra-create-metadata; they feed the tag templates.
@@ -43,39 +46,30 @@ const MAX_LOCK_DAYS = 36_500;
 const MAX_COOL_OFF_HOURS = 72;
 const OUTPOST_ARN = /^arn:aws[a-z-]*:outposts:[a-z0-9-]+:\d{12}:outpost\/op-[0-9a-f]+$/;
 
-export function parseSnapshotClassParameters(parameters: Readonly<Record<string, string>>, now = new Date()): SnapshotClassParameters {
+export function parseSnapshotClassParameters(
+  parameters: Readonly<Record<string, string>>, now = new Date(), tagPolicy: TagPolicy = STRICT_TAGS,
+): SnapshotClassParameters {
   const { known, families: { tagSpecs } } = sortParameters(parameters, SNAPSHOT_CLASS_KEYS);
-  // Without the snapshotter's --extra-create-metadata these are empty, as in the reference.
-  const templateValues: Record<string, string> = {
-    VolumeSnapshotName: known.get(SNAPSHOT_NAME_KEY) ?? '',
-    VolumeSnapshotNamespace: known.get(SNAPSHOT_NAMESPACE_KEY) ?? '',
-    VolumeSnapshotContentName: known.get(SNAPSHOT_CONTENT_NAME_KEY) ?? '',
-  };
+  const templateData = snapshotTemplateDataOf(known);
   const outpostArn = known.get('outpostArn')?.trim();
   if (outpostArn !== undefined && !OUTPOST_ARN.test(outpostArn)) {
     throw invalidArgument(`outpostArn "${outpostArn}" is not an outpost ARN (arn:aws:outposts:<region>:<account>:outpost/op-<hex>)`);
   }
   const lock = parseLock(known, now);
   return {
-    userTags: parseTagSpecifications(tagSpecs, templateValues),
+    userTags: renderTagSpecifications(tagSpecs, templateData, tagPolicy),
+    templateData,
     fastRestoreZones: parseZoneList(known.get('fastSnapshotRestoreAvailabilityZones')),
     ...(outpostArn ? { outpostArn } : {}),
     ...(lock ? { lock } : {}),
   };
 }
 
-/** tagSpecification_N parameters → tags; two parameters setting one key are refused. */
-export function parseTagSpecifications(specs: readonly [string, string][], vars: Readonly<Record<string, string>>): Record<string, string> {
-  const tags: Record<string, string> = {};
-  const setBy = new Map<string, string>();
-  for (const [field, spec] of specs) {
-    const [key, value] = parseTagSpecification(spec, vars, field);
-    const earlier = setBy.get(key);
-    if (earlier !== undefined) throw invalidArgument(`${earlier} and ${field} both set tag "${key}"`);
-    setBy.set(key, field);
-    tags[key] = value;
-  }
-  return tags;
+/** Without the snapshotter's --extra-create-metadata the names are empty, as in the reference. */
+function snapshotTemplateDataOf(known: ReadonlyMap<Known, string>): TemplateData {
+  return snapshotTemplateData({
+    snapshotName: known.get(SNAPSHOT_NAME_KEY), snapshotNamespace: known.get(SNAPSHOT_NAMESPACE_KEY), contentName: known.get(SNAPSHOT_CONTENT_NAME_KEY),
+  });
 }
 
 function parseZoneList(text: string | undefined): string[] {

@@ -1,24 +1,29 @@
 // StorageClass parameters (CreateVolumeRequest.parameters) → typed, validated settings.
 // Keys match case-insensitively, as in the reference driver; an unknown key is refused
 // rather than ignored, so a typo never silently provisions the wrong volume.
-import { VOLUME_TYPES, type VolumeType } from '../../cloud/types.js';
+import { VOLUME_TYPES } from '../../cloud/types.js';
 import { invalidArgument } from '../../errors.js';
 import {
-  FORMAT_OPTION_NAMES, FS_TYPES, formatValueProblem, isFsType, type FormatOptionName, type FormatOptions, type FsType,
+  FORMAT_OPTION_NAMES, FS_TYPES, formatValueProblem, isFsType, type FormatOptions, type FsType, type ValuedFormatOption,
 } from '../../filesystems.js';
 import { keysByLowerCase, sortParameters, type ParameterKeys } from './sortParameters.js';
-import { parseTagSpecification } from './tagTemplate.js';
+import { volumeTemplateData } from '../../template/index.js';
+import { renderTagSpecifications, STRICT_TAGS, type TagPolicy } from './tagTemplate.js';
 import {
-  DEFAULT_VOLUME_TYPE, IOPS_TYPES, THROUGHPUT_TYPES, VOLUME_TYPE_LIMITS, isVolumeType,
+  DEFAULT_VOLUME_TYPE, IOPS_TYPES, THROUGHPUT_TYPES, limitsOf, volumeTypeName,
 } from './volumeTypes.js';
 
 export interface StorageClassParams {
-  readonly volumeType: VolumeType;
+  /** A known type, or a newer one passed to EC2 unchecked (volumeTypes.ts). */
+  readonly volumeType: string;
   readonly iops?: number;
   readonly iopsPerGB?: number;
   readonly allowAutoIopsPerGBIncrease: boolean;
-  /** Read by ControllerModifyVolume from the VolumeAttributesClass; accepted here so one class can carry it. */
-  readonly allowAutoIopsIncreaseOnModify: boolean;
+  /**
+   * Whether expansions may raise IOPS to keep iopsPerGB (recorded in a tag, as the reference
+   * does); undefined when the StorageClass does not say.
+   */
+  readonly allowAutoIopsIncreaseOnModify?: boolean;
   readonly throughput?: number;
   readonly encrypted: boolean;
   readonly kmsKeyId?: string;
@@ -94,7 +99,7 @@ function positiveIntOf(raw: Raw, key: Key, unit: string): number | undefined {
   return n;
 }
 
-function formatValueOf(raw: Raw, key: Exclude<FormatOptionName, 'ext4BigAlloc'>): string | undefined {
+function formatValueOf(raw: Raw, key: ValuedFormatOption): string | undefined {
   const value = raw[key];
   if (value === undefined) return undefined;
   const problem = formatValueProblem(key, value);
@@ -102,12 +107,13 @@ function formatValueOf(raw: Raw, key: Exclude<FormatOptionName, 'ext4BigAlloc'>)
   return value;
 }
 
-function volumeTypeOf(raw: Raw): VolumeType {
+function volumeTypeOf(raw: Raw): string {
   const value = raw.type;
   if (value === undefined) return DEFAULT_VOLUME_TYPE;
-  const lower = value.trim().toLowerCase();
-  if (!isVolumeType(lower)) throw invalidArgument(`parameters.type "${value}" is not an EBS volume type; use one of ${VOLUME_TYPES.join(', ')}`);
-  return lower;
+  // A name the table does not know goes to EC2, whose answer decides (a type added since).
+  const type = volumeTypeName(value);
+  if (type === undefined) throw invalidArgument(`parameters.type "${value}" is not an EBS volume type; use one of ${VOLUME_TYPES.join(', ')}`);
+  return type;
 }
 
 function fsTypeOf(raw: Raw): FsType | undefined {
@@ -119,11 +125,12 @@ function fsTypeOf(raw: Raw): FsType | undefined {
 }
 
 /** Checks what depends on the type alone; size-dependent limits are in performance.ts. */
-function checkPerformance(type: VolumeType, iops: number | undefined, iopsPerGB: number | undefined, throughput: number | undefined, allowIncrease: boolean): void {
-  const limits = VOLUME_TYPE_LIMITS[type];
+function checkPerformance(type: string, iops: number | undefined, iopsPerGB: number | undefined, throughput: number | undefined, allowIncrease: boolean): void {
   if (iops !== undefined && iopsPerGB !== undefined) {
     throw invalidArgument('parameters.iops and parameters.iopsPerGB exclude each other; give one of them');
   }
+  const limits = limitsOf(type);
+  if (!limits) return; // a type the table does not know: EC2 checks its own limits
   if ((iops !== undefined || iopsPerGB !== undefined) && !limits.iops) {
     const which = iops !== undefined ? 'iops' : 'iopsPerGB';
     throw invalidArgument(`parameters.${which} cannot be set for type ${type}; only ${IOPS_TYPES.join(', ')} accept it`);
@@ -148,27 +155,13 @@ function checkPerformance(type: VolumeType, iops: number | undefined, iopsPerGB:
 
 const INIT_RATE = { min: 100, max: 300 };
 
-function userTagsOf(tagSpecs: readonly [string, string][], vars: Readonly<Record<string, string>>, field: string): Record<string, string> {
-  const tags: Record<string, string> = {};
-  const from = new Map<string, string>();
-  // Sorted by N so that messages and results do not depend on map order.
-  const ordered = [...tagSpecs].sort((a, b) => Number(a[0].split('_')[1]) - Number(b[0].split('_')[1]));
-  for (const [param, text] of ordered) {
-    const [key, value] = parseTagSpecification(text, vars, `${field}.${param}`);
-    const earlier = from.get(key);
-    if (earlier !== undefined) throw invalidArgument(`${field}.${earlier} and ${field}.${param} both set tag "${key}"`);
-    from.set(key, param);
-    tags[key] = value;
-  }
-  return tags;
-}
-
 /** Keys a VolumeAttributesClass may set (CreateVolumeRequest.mutable_parameters). */
 export const MUTABLE_KEYS = ['type', 'iops', 'iopsPerGB', 'throughput', 'allowAutoIOPSIncreaseOnModify'] as const satisfies readonly Key[];
 const TAG_DELETION_KEY = /^tagdeletion_\d+$/i;
-const MUTABLE_PARAMETER_KEYS: ParameterKeys<Key, 'tagSpecs' | 'tagDeletions'> = {
+const MUTABLE_PARAMETER_KEYS: ParameterKeys<Key, 'tagSpecs' | 'tagDeletions' | 'volumeType'> = {
   known: keysByLowerCase(MUTABLE_KEYS),
-  families: { tagSpecs: TAG_SPEC_KEY, tagDeletions: TAG_DELETION_KEY },
+  // The reference's older VolumeAttributesClass key for type; type wins when both are given.
+  families: { tagSpecs: TAG_SPEC_KEY, tagDeletions: TAG_DELETION_KEY, volumeType: /^volumetype$/ },
   unknownKey: (key) => `unknown mutable parameter "${key}"; allowed keys (case-insensitive): ${MUTABLE_KEYS.join(', ')}, tagSpecification_<N>, tagDeletion_<N>`,
 };
 
@@ -183,6 +176,8 @@ function overlayMutable(raw: Raw, mutable: Readonly<Record<string, string>>): [s
     if (canonical === 'iops') delete raw.iopsPerGB;
     if (canonical === 'iopsPerGB') delete raw.iops;
   }
+  const alias = sorted.families.volumeType[0];
+  if (alias && !sorted.known.has('type')) raw.type = alias[1];
   return sorted.families.tagSpecs;
 }
 
@@ -193,6 +188,7 @@ function overlayMutable(raw: Raw, mutable: Readonly<Record<string, string>>): [s
 export function parseStorageClass(
   parameters: Readonly<Record<string, string>> | null | undefined,
   mutableParameters?: Readonly<Record<string, string>> | null,
+  tagPolicy: TagPolicy = STRICT_TAGS,
 ): StorageClassParams {
   const { raw, tagSpecs } = collect(parameters ?? {});
   const mutableTagSpecs = overlayMutable(raw, mutableParameters ?? {});
@@ -220,20 +216,26 @@ export function parseStorageClass(
     ...optional('numberOfInodes', formatValueOf(raw, 'numberOfInodes')),
     ...optional('ext4BigAlloc', booleanOf(raw, 'ext4BigAlloc')),
     ...optional('ext4ClusterSize', formatValueOf(raw, 'ext4ClusterSize')),
+    ...optional('ext4EncryptionSupport', booleanOf(raw, 'ext4EncryptionSupport')),
   };
 
   const pvcName = raw[PVC_NAME_KEY];
   const pvcNamespace = raw[PVC_NAMESPACE_KEY];
   const pvName = raw[PV_NAME_KEY];
-  const templateVars = { PVCName: pvcName ?? '', PVCNamespace: pvcNamespace ?? '', PVName: pvName ?? '' };
-  const userTags = { ...userTagsOf(tagSpecs, templateVars, 'parameters'), ...userTagsOf(mutableTagSpecs, templateVars, 'mutable_parameters') };
+  // Without the provisioner's --extra-create-metadata these are empty, as in the reference.
+  const data = volumeTemplateData({ pvcName, pvcNamespace, pvName });
+  // A VolumeAttributesClass's tags come after the StorageClass's and win, as in the reference.
+  const userTags = {
+    ...renderTagSpecifications(tagSpecs, data, tagPolicy, 'parameters'),
+    ...renderTagSpecifications(mutableTagSpecs, data, tagPolicy, 'mutable_parameters'),
+  };
 
   return {
     volumeType,
     ...optional('iops', iops),
     ...optional('iopsPerGB', iopsPerGB),
     allowAutoIopsPerGBIncrease,
-    allowAutoIopsIncreaseOnModify: booleanOf(raw, 'allowAutoIOPSIncreaseOnModify') ?? false,
+    ...optional('allowAutoIopsIncreaseOnModify', booleanOf(raw, 'allowAutoIOPSIncreaseOnModify')),
     ...optional('throughput', throughput),
     encrypted: encryptedFlag === true || kmsKeyId !== undefined,
     ...optional('kmsKeyId', kmsKeyId),

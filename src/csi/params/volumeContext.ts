@@ -12,6 +12,7 @@ export const CONTEXT_FORMAT_KEYS: Readonly<Record<FormatOptionName, string>> = {
   numberOfInodes: 'numberofinodes',
   ext4BigAlloc: 'ext4bigalloc',
   ext4ClusterSize: 'ext4clustersize',
+  ext4EncryptionSupport: 'ext4encryptionsupport',
 };
 
 export interface VolumeContextInput {

@@ -49,6 +49,24 @@ export const DEFAULT_VOLUME_TYPE: VolumeType = 'gp3';
 
 export const isVolumeType = (value: string): value is VolumeType => (VOLUME_TYPES as readonly string[]).includes(value);
 
+/** The table's limits; undefined for a type EBS may have added since, which EC2 then judges. */
+export const limitsOf = (type: string): VolumeTypeLimits | undefined => (isVolumeType(type) ? VOLUME_TYPE_LIMITS[type] : undefined);
+
+/** Sizes allowed for a type the table does not know: EBS's widest range; EC2 has the last word. */
+export const UNKNOWN_TYPE_SIZES = { minGiB: 1, maxGiB: 65_536 } as const;
+
+/**
+ * What a type the table does not know must look like to be passed to EC2 (EBS type names
+ * are short lower-case words such as gp3 or io2); anything else cannot be a type at all.
+ */
+const TYPE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A volume type from a parameter: a known type, or a well-formed name for EC2 to judge. */
+export function volumeTypeName(text: string): string | undefined {
+  const lower = text.trim().toLowerCase();
+  return isVolumeType(lower) || TYPE_NAME.test(lower) ? lower : undefined;
+}
+
 /** Types whose IOPS can be set, for messages. */
 export const IOPS_TYPES: readonly VolumeType[] = VOLUME_TYPES.filter((t) => VOLUME_TYPE_LIMITS[t].iops !== undefined);
 export const THROUGHPUT_TYPES: readonly VolumeType[] = VOLUME_TYPES.filter((t) => VOLUME_TYPE_LIMITS[t].throughput !== undefined);

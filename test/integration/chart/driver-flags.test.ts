@@ -71,7 +71,7 @@ void describe('driver flags rendered by the chart', () => {
     const node = await render({ valuesFiles: ['node-only.yaml'] });
     const { options: n } = parseDriver(find<Workload>(node.objects, 'DaemonSet'));
     assert.equal(n.volumeAttachLimit, 25);
-    assert.equal(n.reservedVolumeAttachments, 2);
+    assert.equal(n.reservedVolumeAttachments, undefined);
     assert.equal(n.driverName, 'ebs.csi.example.com');
     assert.equal(n.httpEndpoint, '0.0.0.0:3402');
   });

@@ -58,7 +58,7 @@ void describe('chart lint and values schema', () => {
   void it('refuses values that are wrong only together, saying which to change', async () => {
     assert.match(
       await renderError({ set: ['controller.leaderElection.enabled=false'] }),
-      /controller\.replicas is 2 but controller\.leaderElection\.enabled is false/,
+      /the controller has 2 replicas but leader election of the provisioner is off \(controller\.leaderElection\.enabled/,
     );
     assert.match(
       await renderError({ set: ['storageClasses[0].name=a', 'storageClasses[0].default=true', 'storageClasses[1].name=b', 'storageClasses[1].default=true'] }),
@@ -69,7 +69,7 @@ void describe('chart lint and values schema', () => {
       /volumeSnapshotClasses: the name "s" is used twice/,
     );
     assert.match(
-      await renderError({ set: ['controller.affinity.podAntiAffinity.x=y'] }),
+      await renderError({ set: ['controller.podAntiAffinity=preferred', 'controller.affinity.podAntiAffinity.x=y'] }),
       /set controller\.podAntiAffinity: none/,
     );
     assert.match(await renderError({ set: ['controller.podSecurityContext.runAsUser=0'] }), /runAsUser/);

@@ -37,7 +37,7 @@ void describe('chart NOTES.txt', () => {
     const text = await notes([]);
     assert.match(text, /Controller: 2 replica\(s\) of deployment\/ebs-csi-controller/);
     assert.match(text, /Snapshots: OFF - the VolumeSnapshot CRDs/);
-    assert.match(text, /Region: read from instance metadata/);
+    assert.match(text, /Region: not set; the controller asks the instance metadata service, then the\n\s+topology\.kubernetes\.io\/region label/);
     assert.match(text, /Credentials: give serviceaccount\/ebs-csi-controller-sa an IAM role/);
     assert.match(text, /image\.repository is the chart's placeholder/);
   });

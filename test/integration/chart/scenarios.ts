@@ -13,4 +13,5 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'snapshots forced', valuesFiles: ['snapshots-forced.yaml'] },
   { name: 'custom images', valuesFiles: ['custom-images.yaml'], apiVersions: [SNAPSHOT_API] },
   { name: 'storage classes and service monitors', valuesFiles: ['storage-classes.yaml'] },
+  { name: 'the reference chart\'s values with an EKS override', valuesFiles: ['reference-eks.yaml'], apiVersions: [SNAPSHOT_API] },
 ];

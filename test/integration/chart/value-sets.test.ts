@@ -40,7 +40,7 @@ void describe('chart value sets', () => {
     assert.equal(sa.automountServiceAccountToken, true);
 
     const driver = container(deployment, 'ebs-plugin');
-    assert.deepEqual(driver.env, [
+    assert.deepEqual(driver.env?.filter((e) => e.name.startsWith('AWS_') && e.value !== undefined), [
       { name: 'AWS_REGION', value: 'eu-west-1' },
       { name: 'AWS_ENDPOINT_URL_EC2', value: 'http://localstack.localstack.svc:4566' },
     ]);
@@ -63,7 +63,11 @@ void describe('chart value sets', () => {
     const pod = ds.spec.template.spec;
     assert.equal(pod.hostNetwork, true);
     assert.equal(pod.dnsPolicy, 'ClusterFirstWithHostNet');
-    assert.deepEqual(pod.tolerations, [{ key: 'dedicated', operator: 'Equal', value: 'storage', effect: 'NoSchedule' }]);
+    // The user's, then the reference chart's: not evicted by autoscalers while volumes are still mounted.
+    assert.deepEqual(pod.tolerations, [
+      { key: 'dedicated', operator: 'Equal', value: 'storage', effect: 'NoSchedule' },
+      ...['ebs.csi.aws.com/agent-not-ready', 'ToBeDeletedByClusterAutoscaler', 'karpenter.sh/disrupted', 'karpenter.sh/disruption'].map((key) => ({ key, operator: 'Exists' })),
+    ]);
     assert.deepEqual(ds.spec.updateStrategy?.rollingUpdate, { maxUnavailable: 2 });
 
     const kubelet = '/var/snap/microk8s/common/var/lib/kubelet';
@@ -79,7 +83,7 @@ void describe('chart value sets', () => {
 
     assert.equal(flag(driver.args, 'driver-name'), 'ebs.csi.example.com');
     assert.equal(flag(driver.args, 'volume-attach-limit'), '25');
-    assert.equal(flag(driver.args, 'reserved-volume-attachments'), '2');
+    assert.equal(flag(driver.args, 'reserved-volume-attachments'), undefined, 'only one of the two may be set');
     assert.equal(flag(driver.args, 'http-endpoint'), '0.0.0.0:3402');
     assert.equal(driver.env?.find((e) => e.name === 'AWS_EC2_METADATA_SERVICE_ENDPOINT')?.value, 'http://169.254.169.254');
     assert.equal(driver.ports?.find((p) => p.name === 'healthz')?.containerPort, 9809);
@@ -148,7 +152,7 @@ void describe('chart value sets', () => {
 
     const controllerDriver = container(deployment, 'ebs-plugin');
     assert.equal(controllerDriver.args?.at(-1), '--v=5');
-    assert.deepEqual(controllerDriver.env, [{ name: 'AWS_MAX_ATTEMPTS', value: '5' }]);
+    assert.deepEqual(controllerDriver.env?.at(-1), { name: 'AWS_MAX_ATTEMPTS', value: '5' });
     assert.equal(container(ds, 'ebs-plugin').args?.at(-1), '--reserved-volume-attachments=1');
   });
 
@@ -185,7 +189,8 @@ void describe('chart value sets', () => {
       const selected = ofKind<Service>(objects, 'Service').filter((s) =>
         Object.entries(m.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
       assert.equal(selected.length, 1, `${m.metadata.name} selects exactly one Service`);
-      assert.deepEqual(m.spec.endpoints.map((e) => [e.port, e.interval, e.scrapeTimeout]), [['metrics', '1m', '20s']]);
+      const ports = m.metadata.name.endsWith('controller') ? ['metrics', 'metrics-prov', 'metrics-attacher', 'metrics-resizer', 'metrics-lp'] : ['metrics'];
+      assert.deepEqual(m.spec.endpoints.map((e) => [e.port, e.interval, e.scrapeTimeout]), ports.map((p) => [p, '1m', '20s']));
       assert.ok(selected[0]?.spec.ports.some((p) => p.name === 'metrics'));
     }
   });

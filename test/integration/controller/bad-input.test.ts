@@ -50,7 +50,8 @@ describe('controller bad input against moto', () => {
     await expectStatus(create({ parameters: { type: 'gp3', throughput: '5000' } }), status.INVALID_ARGUMENT, /parameters\.throughput/);
     await expectStatus(create({ parameters: { type: 'gp2', iops: '3000' } }), status.INVALID_ARGUMENT, /cannot be set for type gp2/);
     await expectStatus(create({ parameters: { type: 'io2' } }), status.INVALID_ARGUMENT, /type io2 needs parameters\.iops/);
-    await expectStatus(create({ parameters: { type: 'magnetic' } }), status.INVALID_ARGUMENT, /gp2, gp3, io1, io2, sc1, st1, standard/);
+    // A well-formed type name the driver does not know goes to EC2 (which judges it); one that cannot be a type never does.
+    await expectStatus(create({ parameters: { type: 'gp 3' } }), status.INVALID_ARGUMENT, /gp2, gp3, io1, io2, sc1, st1, standard/);
     await expectStatus(create({ parameters: { encrypted: 'maybe' } }), status.INVALID_ARGUMENT, /parameters\.encrypted must be "true" or "false"/);
   });
 
@@ -66,7 +67,9 @@ describe('controller bad input against moto', () => {
     await expectStatus(create({ parameters: { tagSpecification_1: 'no-equals-sign' } }), status.INVALID_ARGUMENT, /tagSpecification_1: "no-equals-sign" is not of the form key=value/);
     await expectStatus(create({ parameters: { tagSpecification_1: 'CSIVolumeName=mine' } }), status.INVALID_ARGUMENT, /reserved for the driver/);
     await expectStatus(create({ parameters: { tagSpecification_1: 'kubernetes.io/cluster/x=owned' } }), status.INVALID_ARGUMENT, /reserved/);
-    await expectStatus(create({ parameters: { tagSpecification_1: 'owner={{ .Namespace }}' } }), status.INVALID_ARGUMENT, /unknown template variable \.Namespace/);
+    await expectStatus(create({ parameters: { tagSpecification_1: 'owner={{ .Namespace }}' } }), status.INVALID_ARGUMENT,
+      /parameters\.tagSpecification_1: template "\{\{ \.Namespace \}\}" is invalid: can't evaluate field Namespace/);
+    await expectStatus(create({ parameters: { tagSpecification_1: 'owner={{ .PVCName | shout }}' } }), status.INVALID_ARGUMENT, /function "shout" not defined/);
   });
 
   it('refuses format options on block volumes and on filesystems that lack them', async () => {

@@ -15,7 +15,7 @@ const CASES = [
   },
   {
     name: 'error-invalid-value', storageClassName: SC.invalidValue, size: '1Gi',
-    message: /parameters\.type "gp9" is not an EBS volume type; use one of .*\bgp3\b.*\bio2\b/,
+    message: /parameters\.type "gp3 ssd" is not an EBS volume type; use one of .*\bgp3\b.*\bio2\b/,
   },
   {
     name: 'error-impossible-size', storageClassName: SC.io2, size: '100Ti',

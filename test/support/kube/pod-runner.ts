@@ -3,7 +3,9 @@
 // host's root), becomes a directory and every mountPath in a container's arguments points there;
 // an env fieldRef reads the pod's name, namespace or node; the pod's network becomes loopback (0.0.0.0:PORT listens on a free
 // 127.0.0.1 port); the pod's ServiceAccount token becomes a kubeconfig; POD_NAMESPACE says the
-// namespace the mounted namespace file would; and a container that exits is started again with a
+// namespace the mounted namespace file would; env from the pod's own fields is filled in, and env
+// from an optional Secret or ConfigMap key is left out (the harness makes none of those, so a
+// kubelet would leave it out too); and a container that exits is started again with a
 // short back-off (restartPolicy Always), which is how sidecars recover from a driver restart.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,13 +96,16 @@ async function translateArgs(container: Container, volumes: ReadonlyMap<string, 
 function containerEnv(container: Container, fields: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of container.env ?? []) {
-    const fieldPath = e.valueFrom?.fieldRef?.fieldPath;
+    const from = e.valueFrom;
+    const fieldPath = from?.fieldRef?.fieldPath;
     const value = e.value ?? (fieldPath !== undefined ? fields[fieldPath] : undefined);
-    if (value === undefined) {
-      throw new Error(`container ${container.name}: env ${e.name} is neither a literal value nor a fieldRef the pod runner knows `
-        + `(${Object.entries(fields).filter(([, v]) => v !== undefined).map(([k]) => k).join(', ')})`);
+    if (value !== undefined) env[e.name] = value;
+    // No node runs this pod (spec.nodeName) and no optional Secret or ConfigMap exists here: left out.
+    else if (fieldPath === 'spec.nodeName' || from?.secretKeyRef?.optional === true || from?.configMapKeyRef?.optional === true) continue;
+    else {
+      throw new Error(`container ${container.name}: env ${e.name} is neither a literal value, a fieldRef the pod runner knows `
+        + `(${Object.entries(fields).filter(([, v]) => v !== undefined).map(([k]) => k).join(', ')}) nor an optional key`);
     }
-    env[e.name] = value;
   }
   return env;
 }

@@ -136,7 +136,11 @@ export interface Container {
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
-  readonly valueFrom?: { readonly fieldRef?: { readonly fieldPath: string } };
+  readonly valueFrom?: {
+    readonly fieldRef?: { readonly fieldPath: string };
+    readonly secretKeyRef?: { readonly optional?: boolean };
+    readonly configMapKeyRef?: { readonly optional?: boolean };
+  };
 }
 
 export interface PodSpec {

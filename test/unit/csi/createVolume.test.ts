@@ -45,8 +45,9 @@ describe('CreateVolume', () => {
     });
     assert.deepEqual(options.tags, {
       CSIVolumeName: 'pvc-0001', 'ebs.csi.aws.com/cluster': 'true', 'kubernetes.io/cluster/prod': 'owned', KubernetesCluster: 'prod',
+      Name: 'prod-dynamic-pvc-0001',
       'ebs.csi.aws.com/cluster-name': 'prod', 'kubernetes.io/created-for/pvc/name': 'data', 'kubernetes.io/created-for/pvc/namespace': 'apps',
-      'kubernetes.io/created-for/pv/name': 'pvc-0001', 'ebs.csi.aws.com/iops-per-gb': '100', env: 'test', owner: 'apps',
+      'kubernetes.io/created-for/pv/name': 'pvc-0001', 'ebs.csi.aws.com/IOPSPerGb': '100', env: 'test', owner: 'apps',
     });
     const volume = res.volume;
     assert.ok(volume);

@@ -11,7 +11,7 @@ const invalid = (p: Record<string, string>, ...patterns: RegExp[]): Promise<stri
 describe('VolumeAttributesClass parameters', () => {
   it('parses type, iops and throughput case-insensitively', () => {
     assert.deepEqual(parseModifyParameters({ Type: 'IO2', IOPS: '4000', throughput: '250' }), {
-      volumeType: 'io2', iops: 4000, throughput: 250, allowAutoIopsIncrease: false, tagsToAdd: {}, tagKeysToDelete: [],
+      volumeType: 'io2', iops: 4000, throughput: 250, tagsToAdd: {}, tagKeysToDelete: [],
     });
   });
 
@@ -38,7 +38,7 @@ describe('VolumeAttributesClass parameters', () => {
   });
 
   it('refuses bad values, naming the field', async () => {
-    await invalid({ type: 'gp4' }, /type "gp4"/, /gp3/);
+    await invalid({ type: 'gp 4' }, /type "gp 4"/, /gp3/);
     await invalid({ iops: '-5' }, /iops/, /positive whole number/);
     await invalid({ iops: '0' }, /iops/);
     await invalid({ throughput: '12.5' }, /throughput/);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { CloudError } from '../../../src/cloud/errors.js';
-import { TAG_IOPS_PER_GB } from '../../../src/tags.js';
+import { TAG_ALLOW_AUTO_IOPS_INCREASE, TAG_IOPS_PER_GB, TAG_LEGACY_IOPS_PER_GB } from '../../../src/tags.js';
 import { resizeHandlers } from '../../../src/csi/controller/resize.js';
 import { callContext, expectFailure } from './expect.js';
 import { mutatingCalls, snapshotModifyCloud, type SnapshotModifyCloud } from './snapshot-modify-cloud.js';
@@ -53,6 +53,39 @@ describe('ControllerModifyVolume', () => {
     assert.equal(cloud.disks.get(disk.volumeId)?.tags[TAG_IOPS_PER_GB], '20');
     await modify(disk.volumeId, { iops: '5000' });
     assert.equal(cloud.disks.get(disk.volumeId)?.tags[TAG_IOPS_PER_GB], undefined, 'fixed IOPS drop the ratio');
+  });
+
+  it('records allowAutoIOPSIncreaseOnModify under the reference\'s tag, so later expansions keep the ratio', async () => {
+    const disk = cloud.addDisk({ capacityGiB: 100, volumeType: 'io2', iops: 1000, tags: { [TAG_LEGACY_IOPS_PER_GB]: '5' } });
+    await modify(disk.volumeId, { iopsPerGB: '10', allowAutoIOPSIncreaseOnModify: 'true' });
+    const tags = cloud.disks.get(disk.volumeId)?.tags ?? {};
+    assert.deepEqual([tags[TAG_IOPS_PER_GB], tags[TAG_ALLOW_AUTO_IOPS_INCREASE], tags[TAG_LEGACY_IOPS_PER_GB]], ['10', 'true', undefined],
+      'the ratio moves to the reference\'s tag name');
+    await expand(disk.volumeId, 150);
+    assert.deepEqual(modifyCalls().at(-1), ['modifyDisk', disk.volumeId, { capacityGiB: 150, iops: 1500 }]);
+    // A class that only switches the allowance off changes tags, not the volume.
+    const before = modifyCalls().length;
+    await modify(disk.volumeId, { allowAutoIOPSIncreaseOnModify: 'false' });
+    assert.equal(cloud.disks.get(disk.volumeId)?.tags[TAG_ALLOW_AUTO_IOPS_INCREASE], 'false');
+    assert.equal(modifyCalls().length, before);
+  });
+
+  it('takes the reference\'s older key volumeType for type; type wins when both are given', async () => {
+    const disk = cloud.addDisk({ capacityGiB: 100, volumeType: 'gp2' });
+    await modify(disk.volumeId, { volumeType: 'gp3' });
+    assert.deepEqual(modifyCalls(), [['modifyDisk', disk.volumeId, { volumeType: 'gp3' }]]);
+    const other = cloud.addDisk({ capacityGiB: 100, volumeType: 'gp2' });
+    await modify(other.volumeId, { volumeType: 'io1', type: 'gp3' });
+    assert.deepEqual(modifyCalls().at(-1), ['modifyDisk', other.volumeId, { volumeType: 'gp3' }]);
+  });
+
+  it('passes a type the driver does not know to EC2, and EC2\'s refusal back with its message', async () => {
+    const disk = cloud.addDisk({ capacityGiB: 100, volumeType: 'gp3' });
+    await modify(disk.volumeId, { type: 'gp9', iops: '123456' });
+    assert.deepEqual(modifyCalls(), [['modifyDisk', disk.volumeId, { volumeType: 'gp9', iops: 123456 }]]);
+    const refused = cloud.addDisk({ capacityGiB: 100, volumeType: 'gp3' });
+    cloud.failures.modifyDisk = new CloudError('InvalidParameter', 'EC2 ModifyVolume failed: EC2 said: Value (gp8) for parameter volumeType is invalid', 'InvalidParameterValue');
+    await expectFailure(() => modify(refused.volumeId, { type: 'gp8' }), status.INVALID_ARGUMENT, /Value \(gp8\) for parameter volumeType is invalid/);
   });
 
   it('refuses iopsPerGB below the type minimum unless auto increase is allowed', async () => {

@@ -99,13 +99,18 @@ describe('ControllerPublishVolume / ControllerUnpublishVolume', () => {
     }
   });
 
-  it('refuses missing fields, bad capabilities and readonly', async () => {
+  it('refuses missing fields and bad capabilities', async () => {
     await expectFailure(() => publish({ volumeId: '' }), status.INVALID_ARGUMENT, /^volume_id is required$/);
     await expectFailure(() => publish({ nodeId: '' }), status.INVALID_ARGUMENT, /^node_id is required$/);
     await expectFailure(() => publish({ volumeCapability: null }), status.INVALID_ARGUMENT, /^volume_capability is required$/);
     await expectFailure(() => publish({ volumeCapability: { ...mountCap, accessMode: { mode: 'MULTI_NODE_READER_ONLY' } } }), status.INVALID_ARGUMENT,
       /volume_capability: access mode MULTI_NODE_READER_ONLY is not supported/);
-    await expectFailure(() => publish({ readonly: true }), status.INVALID_ARGUMENT, /readonly: .*PUBLISH_READONLY/);
+  });
+
+  it('attaches a readonly publish read-write, as the reference does (the node mounts it read-only)', async () => {
+    const res = await publish({ readonly: true });
+    assert.ok(res.publishContext?.devicePath);
+    assert.ok(cloud.calls.some((c) => c[0] === 'attachDisk'));
   });
 
   describe('blockAttachUntilInitialized', () => {

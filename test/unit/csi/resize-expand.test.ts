@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { TAG_IOPS_PER_GB } from '../../../src/tags.js';
+import { TAG_ALLOW_AUTO_IOPS_INCREASE, TAG_IOPS_PER_GB, TAG_LEGACY_IOPS_PER_GB } from '../../../src/tags.js';
 import { resizeHandlers } from '../../../src/csi/controller/resize.js';
 import type { ControllerExpandVolumeRequest__Output } from '../../../src/generated/csi/v1/ControllerExpandVolumeRequest.js';
 import { callContext, expectFailure } from './expect.js';
@@ -77,13 +77,28 @@ describe('ControllerExpandVolume', () => {
     await expectFailure(() => expand('fake-vol-id', 10), status.NOT_FOUND, /fake-vol-id/);
   });
 
-  it('scales the IOPS of a volume created with iopsPerGB', async () => {
-    const disk = cloud.addDisk({ capacityGiB: 100, volumeType: 'io1', iops: 1000, tags: { [TAG_IOPS_PER_GB]: '10' } });
+  it('scales the IOPS of an iopsPerGB volume only when its tags allow it, as the reference does', async () => {
+    const allowed = { [TAG_IOPS_PER_GB]: '10', [TAG_ALLOW_AUTO_IOPS_INCREASE]: 'true' };
+    const disk = cloud.addDisk({ capacityGiB: 100, volumeType: 'io1', iops: 1000, tags: allowed });
     await expand(disk.volumeId, 250);
     assert.deepEqual(modifyCalls(), [['modifyDisk', disk.volumeId, { capacityGiB: 250, iops: 2500 }]]);
-    const capped = cloud.addDisk({ capacityGiB: 100, volumeType: 'io1', iops: 5000, tags: { [TAG_IOPS_PER_GB]: '50' } });
+    const capped = cloud.addDisk({ capacityGiB: 100, volumeType: 'io1', iops: 5000, tags: { ...allowed, [TAG_IOPS_PER_GB]: '50' } });
     await expand(capped.volumeId, 2000);
     assert.deepEqual(modifyCalls()[1], ['modifyDisk', capped.volumeId, { capacityGiB: 2000, iops: 64_000 }], 'capped at the io1 maximum');
+
+    // Without the allowance (absent or "false") the IOPS stay: after a migration, the bill does too.
+    const withoutAllowance: Record<string, string>[] = [{ [TAG_IOPS_PER_GB]: '10' }, { [TAG_IOPS_PER_GB]: '10', [TAG_ALLOW_AUTO_IOPS_INCREASE]: 'false' }];
+    for (const tags of withoutAllowance) {
+      const kept = cloud.addDisk({ capacityGiB: 100, volumeType: 'io1', iops: 1000, tags });
+      await expand(kept.volumeId, 300);
+      assert.deepEqual(modifyCalls().at(-1), ['modifyDisk', kept.volumeId, { capacityGiB: 300 }]);
+    }
+  });
+
+  it('keeps scaling volumes tagged by this driver\'s first releases (ebs.csi.aws.com/iops-per-gb), as they were promised', async () => {
+    const legacy = cloud.addDisk({ capacityGiB: 100, volumeType: 'io1', iops: 1000, tags: { [TAG_LEGACY_IOPS_PER_GB]: '10' } });
+    await expand(legacy.volumeId, 150);
+    assert.deepEqual(modifyCalls(), [['modifyDisk', legacy.volumeId, { capacityGiB: 150, iops: 1500 }]]);
   });
 
   it('leaves fixed IOPS alone when growing', async () => {

@@ -13,7 +13,8 @@ const invalid = (p: Record<string, string>, ...patterns: RegExp[]): Promise<stri
 
 describe('VolumeSnapshotClass parameters', () => {
   it('gives no tags, zones or lock when empty', () => {
-    assert.deepEqual(parse({}), { userTags: {}, fastRestoreZones: [] });
+    const { templateData: _data, ...rest } = parse({});
+    assert.deepEqual(rest, { userTags: {}, fastRestoreZones: [] });
   });
 
   it('matches keys case-insensitively and fills tag templates from the snapshotter metadata', () => {

@@ -36,7 +36,7 @@ describe('CreateSnapshot', () => {
     assert.ok(created);
     assert.deepEqual(created.tags, {
       costCenter: '42', team: 'db', CSIVolumeSnapshotName: 'snap-a', 'ebs.csi.aws.com/cluster': 'true',
-      'kubernetes.io/cluster/prod': 'owned', KubernetesCluster: 'prod', 'ebs.csi.aws.com/cluster-name': 'prod',
+      'kubernetes.io/cluster/prod': 'owned', Name: 'prod-dynamic-snap-a', 'ebs.csi.aws.com/cluster-name': 'prod',
     });
 
     const again = await create('snap-a', { tagSpecification_1: 'team=db' });

@@ -27,7 +27,7 @@ describe('StorageClass parameters', () => {
       throughput: '250', encrypted: 'true', kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
       volumeInitializationRate: '200', blockAttachUntilInitialized: 'true', 'csi.storage.k8s.io/fstype': 'ext4',
       blockSize: '4096', inodeSize: '256', bytesPerInode: '16384', numberOfInodes: '1000', ext4BigAlloc: 'true', ext4ClusterSize: '16384',
-      'csi.storage.k8s.io/pvc/name': 'data', 'csi.storage.k8s.io/pvc/namespace': 'apps', 'csi.storage.k8s.io/pv/name': 'pvc-123',
+      ext4EncryptionSupport: 'true', 'csi.storage.k8s.io/pvc/name': 'data', 'csi.storage.k8s.io/pvc/namespace': 'apps', 'csi.storage.k8s.io/pv/name': 'pvc-123',
       tagSpecification_1: 'team=storage',
     });
     assert.equal(p.volumeType, 'gp3');
@@ -42,6 +42,7 @@ describe('StorageClass parameters', () => {
     assert.equal(p.fsType, 'ext4');
     assert.deepEqual(p.formatOptions, {
       blockSize: '4096', inodeSize: '256', bytesPerInode: '16384', numberOfInodes: '1000', ext4BigAlloc: true, ext4ClusterSize: '16384',
+      ext4EncryptionSupport: true,
     });
     assert.equal(p.pvcName, 'data');
     assert.equal(p.pvcNamespace, 'apps');
@@ -60,10 +61,14 @@ describe('StorageClass parameters', () => {
     assert.equal(parseStorageClass({ type: 'GP2' }).volumeType, 'gp2');
   });
 
-  it('accepts every EBS volume type and refuses others, listing the allowed ones', async () => {
+  it('accepts every EBS volume type, passes a newer type name to EC2, and refuses what cannot be a type', async () => {
     for (const type of ['gp2', 'gp3', 'sc1', 'st1', 'standard']) assert.equal(parseStorageClass({ type }).volumeType, type);
     for (const type of ['io1', 'io2']) assert.equal(parseStorageClass({ type, iops: '1000' }).volumeType, type);
-    await bad({ type: 'gp4' }, /parameters\.type "gp4"/, /gp2, gp3, io1, io2, sc1, st1, standard/);
+    // A type EBS may add later: EC2's answer decides, so performance values go through unchecked.
+    const newer = parseStorageClass({ type: 'GP4', iops: '900000', throughput: '9000' });
+    assert.deepEqual([newer.volumeType, newer.iops, newer.throughput], ['gp4', 900000, 9000]);
+    await bad({ type: 'gp 4' }, /parameters\.type "gp 4"/, /gp2, gp3, io1, io2, sc1, st1, standard/);
+    await bad({ type: '' }, /parameters\.type ""/);
   });
 
   it('refuses an unknown key, naming it and listing the allowed keys', async () => {
@@ -161,6 +166,11 @@ describe('mutable_parameters at creation', () => {
     assert.equal(p.volumeType, 'gp3');
     assert.equal(p.iops, 5000);
     assert.equal(p.throughput, 300);
+  });
+
+  it('take the reference\'s older key volumeType for type; type wins when both are given', () => {
+    assert.equal(parseStorageClass({ type: 'gp2' }, { volumeType: 'gp3' }).volumeType, 'gp3');
+    assert.equal(parseStorageClass({ type: 'gp2' }, { VolumeType: 'sc1', type: 'gp3' }).volumeType, 'gp3');
   });
 
   it('replace iopsPerGB with iops (and the reverse) instead of conflicting', () => {

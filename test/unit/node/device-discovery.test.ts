@@ -201,3 +201,37 @@ describe('device identity of devices without a serial', () => {
       notFound(/loop8 is a loop device backed by .*vol-0f0f0f0f0f0f0f0f0\.img, not by the emulated volume file .*vol-0000000000000beef\.img/));
   });
 });
+
+describe('partitions of a static PV (volume_context partition)', () => {
+  let base: string;
+  let roots: DeviceRoots;
+  before(async () => { ({ base, roots } = await fakeTree()); });
+  after(async () => { await rm(base, { recursive: true, force: true }); });
+
+  it('finds the partition the way the kernel names it: nvme1n1p2, xvdf2', async () => {
+    await addDisk(roots, 'nvme4n1', { dev: '259:4', serial: 'vol0cccccccccccccccc' });
+    await writeFile(join(roots.dev, 'nvme4n1p2'), '');
+    await writeFile(join(roots.dev, 'xvdf'), '');
+    await writeFile(join(roots.dev, 'xvdf1'), '');
+    const f = finder(roots);
+    const disk = await f.find('vol-0cccccccccccccccc');
+    assert.deepEqual(await f.partitionOf(disk, 2), { ...disk, path: join(roots.dev, 'nvme4n1p2'), partition: 2 });
+    assert.equal(disk.via, 'sysfs');
+    assert.equal((await f.partitionOf({ path: join(roots.dev, 'xvdf'), via: 'publish-context', proof: 'test' }, 1)).path, join(roots.dev, 'xvdf1'));
+  });
+
+  it('answers DeviceNotFound, naming the partition, when the disk has no such partition', async () => {
+    await assert.rejects(finder(roots).partitionOf({ path: join(roots.dev, 'nvme4n1'), via: 'by-id', proof: 'test' }, 3),
+      (err: unknown) => err instanceof NodeError && err.kind === 'DeviceNotFound' && /partition 3: .*has no partition nvme4n1p3/.test(err.message));
+  });
+
+  it('reads the partition number like the reference ("0" is the whole disk) and refuses anything but a number', async () => {
+    const { partitionOf } = await import('../../../src/csi/node/device.js');
+    assert.equal(partitionOf({}), undefined);
+    assert.equal(partitionOf({ partition: '0' }), undefined);
+    assert.equal(partitionOf({ partition: '3' }), 3);
+    for (const bad of ['-1', 'p1', '../../sda', '129', '']) {
+      assert.throws(() => partitionOf({ partition: bad }), (err: unknown) => err instanceof NodeError && err.kind === 'InvalidArgument', bad);
+    }
+  });
+});

@@ -22,6 +22,22 @@ describe('format options', () => {
       ['-F', '-m0', '-b', '4096', '-I', '512', '-i', '16384', '-N', '100000', '-O', 'bigalloc', '-C', '65536', '/dev/x']);
   });
 
+  it('maps ext4EncryptionSupport to -O encrypt (fscrypt), which only ext4 has', () => {
+    const options = parseFormatOptions('ext4', { ext4encryptionsupport: 'true' });
+    assert.deepEqual(mkfsCommand('ext4', '/dev/x', options).args, ['-F', '-m0', '-O', 'encrypt', '/dev/x']);
+    assert.deepEqual(mkfsCommand('ext4', '/dev/x', parseFormatOptions('ext4', { ext4EncryptionSupport: 'false' })).args, ['-F', '-m0', '/dev/x']);
+    assert.throws(() => parseFormatOptions('xfs', { ext4EncryptionSupport: 'true' }), invalid(/ext4EncryptionSupport is not supported for xfs/));
+    assert.throws(() => parseFormatOptions('ext3', { ext4EncryptionSupport: 'true' }), invalid(/not supported for ext3/));
+  });
+
+  it('formats XFS for old kernels under --legacy-xfs, with the reference\'s options', () => {
+    assert.deepEqual(mkfsCommand('xfs', '/dev/x', {}, { legacyXfs: true }).args,
+      ['-m', 'bigtime=0,inobtcount=0,reflink=0', '-i', 'nrext64=0', '/dev/x']);
+    assert.deepEqual(mkfsCommand('xfs', '/dev/x', { blockSize: '4096', inodeSize: '512' }, { legacyXfs: true }).args,
+      ['-b', 'size=4096', '-m', 'bigtime=0,inobtcount=0,reflink=0', '-i', 'size=512,nrext64=0', '/dev/x']);
+    assert.deepEqual(mkfsCommand('ext4', '/dev/x', {}, { legacyXfs: true }).args, ['-F', '-m0', '/dev/x'], 'ext4 is not affected');
+  });
+
   it('maps xfs options to mkfs.xfs sub-options', () => {
     const options = parseFormatOptions('xfs', { blockSize: '1024', inodeSize: '512' });
     assert.deepEqual(mkfsCommand('xfs', '/dev/x', options).args, ['-b', 'size=1024', '-i', 'size=512', '/dev/x']);

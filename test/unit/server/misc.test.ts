@@ -13,6 +13,7 @@ describe('endpoint', () => {
   it('accepts unix:// and bare absolute paths, refuses relative ones', () => {
     assert.equal(socketPathOf('unix:///csi/csi.sock'), '/csi/csi.sock');
     assert.equal(socketPathOf('/csi/csi.sock'), '/csi/csi.sock');
+    assert.equal(socketPathOf('unix:/csi/csi.sock'), '/csi/csi.sock', 'the reference chart\'s node form');
     assert.throws(() => socketPathOf('unix://csi.sock'), /absolute/);
   });
 
