@@ -189,9 +189,19 @@ void describe('chart value sets', () => {
       const selected = ofKind<Service>(objects, 'Service').filter((s) =>
         Object.entries(m.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v));
       assert.equal(selected.length, 1, `${m.metadata.name} selects exactly one Service`);
-      const ports = m.metadata.name.endsWith('controller') ? ['metrics', 'metrics-prov', 'metrics-attacher', 'metrics-resizer', 'metrics-lp'] : ['metrics'];
+      const ports = m.metadata.name.endsWith('controller') ? ['metrics', 'metrics-prov', 'metrics-attach', 'metrics-resizer', 'metrics-lp'] : ['metrics'];
       assert.deepEqual(m.spec.endpoints.map((e) => [e.port, e.interval, e.scrapeTimeout]), ports.map((p) => [p, '1m', '20s']));
       assert.ok(selected[0]?.spec.ports.some((p) => p.name === 'metrics'));
     }
+    // The API server refuses a port name that is not an IANA service name (at most 15 characters),
+    // which helm template does not check: a Service or pod with one fails only at install.
+    type Workload = K8sObject & { spec: { template: { spec: { containers: { ports?: { name?: string }[] }[] } } } };
+    const portNames = [
+      ...ofKind<Service>(objects, 'Service').flatMap((svc) => svc.spec.ports.map((p) => p.name)),
+      ...[...ofKind<Workload>(objects, 'Deployment'), ...ofKind<Workload>(objects, 'DaemonSet')]
+        .flatMap((w) => w.spec.template.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name ?? ''))),
+    ];
+    assert.ok(portNames.includes('metrics-attach'), portNames.join(' '));
+    for (const name of portNames) assert.match(name, /^(?=.*[a-z])[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?$/, `port name ${name}`);
   });
 });
