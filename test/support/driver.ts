@@ -39,6 +39,9 @@ export interface DriverOptions {
   readonly argv?: (socket: string) => readonly string[];
 }
 
+const OUTPUT_HEAD = 64 * 1024;
+const OUTPUT_TAIL = 200_000;
+
 export async function startDriver(options: DriverOptions): Promise<DriverProcess> {
   const dir = options.socket === undefined ? mkdtempSync(join(tmpdir(), 'ebs-csi-')) : undefined;
   const socket = options.socket ?? join(dir ?? '', 'csi.sock');
@@ -48,8 +51,25 @@ export async function startDriver(options: DriverOptions): Promise<DriverProcess
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-200_000); };
+  // The start of the log (start-up lines) and its last 200 KB: one debug line can be larger
+  // than a whole window (--aws-sdk-debug-log of a big listing) and would push start-up out.
+  let head = '';
+  let tail = '';
+  let total = 0;
+  const keep = (d: Buffer): void => {
+    let text = d.toString();
+    total += text.length;
+    if (head.length < OUTPUT_HEAD) {
+      const taken = text.slice(0, OUTPUT_HEAD - head.length);
+      head += taken;
+      text = text.slice(taken.length);
+    }
+    tail = (tail + text).slice(-OUTPUT_TAIL);
+  };
+  const output = (): string => {
+    const left = total - head.length - tail.length;
+    return left > 0 ? `${head}\n[… ${left} characters left out …]\n${tail}` : head + tail;
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -76,13 +96,13 @@ export async function startDriver(options: DriverOptions): Promise<DriverProcess
   };
   try {
     await waitFor('the driver to answer Probe', async () => {
-      if (child.exitCode !== null) throw new Error(`the driver exited with ${child.exitCode}: ${output}`);
+      if (child.exitCode !== null) throw new Error(`the driver exited with ${child.exitCode}: ${output()}`);
       const res = await clients.identity.Probe({}, 2000);
       return options.waitReady === false || res.ready?.value === true;
     }, 30_000);
   } catch (err) {
     await stop();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- driver output ---\n${output}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- driver output ---\n${output()}`);
   }
-  return { ...clients, socket, pid: child.pid ?? 0, output: () => output, stop, kill };
+  return { ...clients, socket, pid: child.pid ?? 0, output, stop, kill };
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { startImds, type RunningImds } from '../../../local/imds/index.js';
 import { startDriver, type DriverProcess } from '../../support/driver.js';
-import { freePort } from '../../support/ports.js';
+import { freePort, waitFor } from '../../support/ports.js';
 import { REGION, startMoto, type Emulator } from '../../support/moto.js';
 import { unique } from '../../support/names.js';
 
@@ -28,6 +28,16 @@ const nodeArgs = (socket: string): string[] => [
 
 /** Lines of the text log that carry a warning. */
 const warnings = (output: string): string[] => output.split('\n').filter((l) => / WARN /.test(l));
+
+/**
+ * The warnings once the flags line has been read from the driver's stdout: Probe answers over
+ * the socket, so a loaded machine can serve it before the pipe's earlier lines reach the test.
+ */
+async function startupWarnings(driver: DriverProcess): Promise<string[]> {
+  await waitFor('the driver\'s start-up warning line', () => Promise.resolve(/flags of the reference driver/.test(driver.output())), 10_000)
+    .catch(() => undefined);
+  return warnings(driver.output());
+}
 
 void describe('the driver started with the reference chart\'s arguments', () => {
   let moto: Emulator;
@@ -68,11 +78,12 @@ void describe('the driver started with the reference chart\'s arguments', () => 
         '--enable-otel-tracing=true', '--enable-node-local-volumes=true', '--v=7'],
     });
     try {
-      const lines = warnings(driver.output());
+      const lines = await startupWarnings(driver);
       assert.equal(lines.length, 1, lines.join('\n'));
       assert.match(lines[0] ?? '', /flags of the reference driver that have no effect here: --enable-otel-tracing \(no OpenTelemetry tracing\), --enable-node-local-volumes/);
       // --aws-sdk-debug-log: the SDK's own request log reaches the driver's log.
       await driver.controller.ControllerGetCapabilities({});
+      await waitFor('the SDK\'s request log', () => Promise.resolve(/AWS SDK/.test(driver.output())), 10_000).catch(() => undefined);
       assert.match(driver.output(), /AWS SDK/);
     } finally {
       await driver.stop();
@@ -90,7 +101,7 @@ void describe('the driver started with the reference chart\'s arguments', () => 
         const info = await driver.node.NodeGetInfo({});
         assert.equal(info.nodeId, instanceId);
         assert.equal(Number(info.maxVolumesPerNode), 31);
-        const lines = warnings(driver.output());
+        const lines = await startupWarnings(driver);
         assert.equal(lines.length, 1, lines.join('\n'));
         assert.match(lines[0] ?? '', /--csi-mount-point-prefix \(no NVMe performance metrics\)/);
       } finally {
