@@ -1,8 +1,11 @@
 // A loopback HTTP proxy in front of the EC2 emulator. It counts every EC2 call by action
 // (an independent count, not the driver's own metrics) and can inject faults real EC2
 // shows but moto does not: latency, throttling, missing permissions, and answers lost after
-// EC2 acted (the connection drops once the call went through).
+// EC2 acted (the connection drops once the call went through). For the benchmark it can also
+// play EC2's pace (ec2-timing.ts) and enforce EC2's request-rate buckets (ec2-buckets.ts).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { RequestBuckets } from './ec2-buckets.js';
+import type { Ec2Timing } from './ec2-timing.js';
 
 export interface Fault {
   /** Delay before forwarding, in ms. */
@@ -23,15 +26,25 @@ export interface Fault {
 const httpStatusOf = (code: string): number =>
   code === 'RequestLimitExceeded' ? 503 : code === 'UnauthorizedOperation' ? 403 : 400;
 
-const errorBody = (code: string): string => `<?xml version="1.0" encoding="UTF-8"?>
-<Response><Errors><Error><Code>${code}</Code><Message>${code} injected by the test proxy</Message></Error></Errors><RequestID>proxy</RequestID></Response>`;
+const errorBody = (code: string, message = `${code} injected by the test proxy`): string => `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>proxy</RequestID></Response>`;
+
+export interface Ec2ProxyOptions {
+  /** EC2's pace: call round trips and state changes that take time. */
+  readonly timing?: Ec2Timing;
+  /** EC2's request-rate limits; a call over them is answered RequestLimitExceeded. */
+  readonly buckets?: RequestBuckets;
+}
 
 export interface Ec2Proxy {
   readonly endpoint: string;
-  /** Calls seen so far, by EC2 action name (DryRun calls as `<Action>:DryRun`). */
+  /** Calls seen so far, by EC2 action name (DryRun calls as `<Action>:DryRun`), throttled ones included. */
   counts(): Record<string, number>;
   /** The query parameters of each call of an action seen so far (what the driver asked EC2 for). */
   requests(action: string): URLSearchParams[];
+  /** Calls answered RequestLimitExceeded by the request buckets, by action. */
+  throttled(): Record<string, number>;
+  /** Forgets the counts of calls and of throttled calls, and the requests seen. */
   resetCounts(): void;
   /** Sets (or clears, with undefined) the fault for an action. */
   setFault(action: string, fault: Fault | undefined): void;
@@ -44,9 +57,11 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
+export async function startEc2Proxy(target: string, options: Ec2ProxyOptions = {}): Promise<Ec2Proxy> {
+  const { timing, buckets } = options;
   let counts: Record<string, number> = {};
   let seen: URLSearchParams[] = [];
+  let throttled: Record<string, number> = {};
   const faults = new Map<string, Fault>();
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -57,8 +72,21 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
       const counted = form.get('DryRun') === 'true' ? `${action}:DryRun` : action;
       counts[counted] = (counts[counted] ?? 0) + 1;
       seen.push(form);
+      if (buckets && !buckets.take(action, form)) {
+        throttled[action] = (throttled[action] ?? 0) + 1;
+        res.writeHead(httpStatusOf('RequestLimitExceeded'), { 'content-type': 'text/xml' }).end(errorBody('RequestLimitExceeded'));
+        return;
+      }
       const fault = faults.get(action);
       if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (timing) {
+        await new Promise((r) => setTimeout(r, timing.callDelayMs(action)));
+        const refusal = timing.refusal(action, form);
+        if (refusal) {
+          res.writeHead(refusal.httpStatus, { 'content-type': 'text/xml' }).end(errorBody(refusal.code, refusal.message));
+          return;
+        }
+      }
       const active = fault !== undefined && (fault.remaining === undefined || fault.remaining > 0);
       if (active && fault.remaining !== undefined && (fault.errorCode || fault.dropAnswer)) fault.remaining -= 1;
       if (active && fault.errorCode) {
@@ -68,7 +96,9 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
       const upstream = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: req.method === 'GET' ? undefined : body });
-      const payload = Buffer.from(await upstream.arrayBuffer());
+      let payload = Buffer.from(await upstream.arrayBuffer());
+      // DryRun answers are errors (DryRunOperation) and change nothing: only real successes move the clock.
+      if (timing && upstream.status === 200) payload = Buffer.from(timing.answer(action, form, payload.toString('utf8')));
       if (fault?.holdResponseMs) await new Promise((r) => setTimeout(r, fault.holdResponseMs));
       if (active && fault.dropAnswer) {
         req.socket.destroy();
@@ -86,7 +116,8 @@ export async function startEc2Proxy(target: string): Promise<Ec2Proxy> {
     endpoint: `http://127.0.0.1:${port}`,
     counts: () => ({ ...counts }),
     requests: (action) => seen.filter((f) => f.get('Action') === action),
-    resetCounts: () => { counts = {}; seen = []; },
+    throttled: () => ({ ...throttled }),
+    resetCounts: () => { counts = {}; throttled = {}; seen = []; },
     setFault: (action, fault) => { if (fault) faults.set(action, fault); else faults.delete(action); },
     stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
