@@ -5,7 +5,8 @@
 // ~155 MiB to ~95 MiB, and the schema rewrite below a further 13 MiB; node mode loads no EC2
 // SDK at all. Runtime files (proto/, node_modules for protobufjs' own google/*.proto) are
 // still found beside the package, so the bundle runs in place.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
 // The EC2 client's schemas file describes all ~700 EC2 operations (1 MB). Its object keys are
@@ -34,6 +35,29 @@ const literalSchemaKeys = {
   },
 };
 
+// Node's own modules are loaded with require(), not import. An ES import of a built-in builds
+// an ES facade that reads every export once, which runs the lazy getters a built-in keeps for
+// what it rarely needs: in Node 24, `import ... from 'node:http'` loads the whole bundled undici
+// (fetch, WebSocket) through http's lazy WebSocket export. Measured: 10 MiB of resident memory
+// for a program that only imports node:http. require() hands over the module object and leaves
+// the getters alone.
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:|^[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!isBuiltin(name) || args.namespace === 'builtin-by-require') return undefined;
+      return { path: name, namespace: 'builtin-by-require' };
+    });
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+// Chunk names carry content hashes: without a clean folder, stale chunks would pile up (and ship).
+await rm('dist/bundle', { recursive: true, force: true });
 await build({
   entryPoints: ['dist/src/main.js'],
   outExtension: { '.js': '.mjs' },
@@ -50,7 +74,7 @@ await build({
   mainFields: ['module', 'main'],
   // Bundled CommonJS dependencies call require(); give the ES module one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
-  plugins: [literalSchemaKeys],
+  plugins: [literalSchemaKeys, builtinsByRequire],
   sourcemap: 'linked',
   logLevel: 'warning',
 });
