@@ -1,21 +1,17 @@
 // Loads proto/csi.proto once and derives from it (a) the gRPC service definitions and
 // (b) which fields carry the `csi_secret` option, so redaction follows the spec itself
 // instead of a hand-kept list that could miss a field added in a later CSI version.
+// The proto arrives already parsed (src/generated/csi-descriptor.ts, made by gen-types from
+// proto/csi.proto): parsing the text took ~60% of this module's start-up time.
 //
 // The service definitions are built straight from protobufjs' reflection, with the same
 // encode/decode calls and conversion options @grpc/proto-loader uses (and that
 // scripts/gen-types.mjs generates the TypeScript types for). proto-loader additionally
 // builds full descriptor objects no call ever reads, which cost ~60 ms of every start-up.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
+import { CSI_DESCRIPTOR } from '../generated/csi-descriptor.js';
 import type { ProtoGrpcType } from '../generated/csi.js';
-import { PACKAGE_ROOT } from '../package-root.js';
-
-const require = createRequire(import.meta.url);
-const protoDir = join(PACKAGE_ROOT, 'proto');
-const protobufDir = dirname(require.resolve('protobufjs/package.json'));
 
 // Keep identical to the generator flags in scripts/gen-types.mjs.
 const conversion: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, oneofs: true };
@@ -81,10 +77,7 @@ function serviceDefinition(service: protobuf.Service): grpc.ServiceDefinition {
 }
 
 export function loadCsiProto(): CsiProto {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => target.startsWith('google/protobuf/')
-    ? join(protobufDir, target) : join(protoDir, target);
-  root.loadSync('csi.proto', { keepCase: false });
+  const root = protobuf.Root.fromJSON(CSI_DESCRIPTOR);
   root.resolveAll();
   const client = (name: 'Identity' | 'Controller' | 'Node'): grpc.ServiceClientConstructor =>
     grpc.makeClientConstructor(serviceDefinition(root.lookupService(`csi.v1.${name}`)), `csi.v1.${name}`);
