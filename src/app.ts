@@ -7,6 +7,7 @@ import { PermissionReadiness, type Readiness } from './csi/readiness.js';
 import type { Logger } from './logger.js';
 import { serveMetrics } from './metrics/http.js';
 import { Metrics } from './metrics/registry.js';
+import { deferredService } from './server/deferred.js';
 import { InFlight } from './server/inflight.js';
 import { wrapService, type PipelineDeps } from './server/pipeline.js';
 import { loadCsiProto, secretFieldsByMethod } from './server/proto.js';
@@ -53,33 +54,38 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
   };
   let readiness: () => Promise<Readiness> = () => Promise.resolve({ ready: true });
 
+  let controllerStarted: Promise<unknown> = Promise.resolve();
   if (withController) {
-    // Loaded only in controller/all mode: the EC2 SDK is most of the driver's memory, and
-    // the node DaemonSet, which runs on every node, never calls EC2.
-    const [{ createEc2Cloud }, { createControllerService }] = await Promise.all([
-      import('./cloud/ec2/index.js'), import('./csi/controller/index.js'),
-    ]);
-    const region = await controllerRegion(options, log, kubeCache);
-    const cloud = createEc2Cloud({
-      log, metrics, sdkDebugLog: options.awsSdkDebugLog,
-      ...(region ? { region } : {}),
-      ...(options.userAgentExtra ? { userAgentExtra: options.userAgentExtra } : {}),
-      // --batching=false: every lookup is its own Describe call, as in the reference without batching.
-      ...(options.batching ? {} : { tuning: { coalesceWindowMs: 0, coalesceMaxBatch: 1 } }),
-    });
-    const controller = createControllerService({
-      cloud, driverName: options.driverName, extraTags: options.extraTags, extraVolumeTags: options.extraVolumeTags,
-      warnOnInvalidTag: options.warnOnInvalidTag,
-      ...(options.clusterId ? { clusterId: options.clusterId } : {}),
-    }, { coalesceWindowMs: options.modifyVolumeWindowMs });
-    bindings.push({
-      definition: proto.services.Controller.service,
-      implementation: wrapService('Controller', controller.handlers, controller.lockKeys, pipeline(proto.services.Controller)),
-    });
-    const permissions = new PermissionReadiness(() => cloud.missingPermissions(), log, metrics);
-    readiness = () => permissions.current();
-    // Check at start-up; the result reaches the log, the metric and later Probes.
-    void permissions.refresh();
+    // Bound at once, built after the socket opens (deferred.ts): the EC2 SDK is most of the
+    // start-up time, and Probe needs none of it. The node DaemonSet, which runs on every
+    // node and never calls EC2, never loads it at all.
+    const implementation = (async () => {
+      const [{ createEc2Cloud }, { createControllerService }] = await Promise.all([
+        import('./cloud/ec2/index.js'), import('./csi/controller/index.js'),
+      ]);
+      const region = await controllerRegion(options, log, kubeCache);
+      const cloud = createEc2Cloud({
+        log, metrics, sdkDebugLog: options.awsSdkDebugLog,
+        ...(region ? { region } : {}),
+        ...(options.userAgentExtra ? { userAgentExtra: options.userAgentExtra } : {}),
+        // --batching=false: every lookup is its own Describe call, as in the reference without batching.
+        ...(options.batching ? {} : { tuning: { coalesceWindowMs: 0, coalesceMaxBatch: 1 } }),
+      });
+      const controller = createControllerService({
+        cloud, driverName: options.driverName, extraTags: options.extraTags, extraVolumeTags: options.extraVolumeTags,
+        warnOnInvalidTag: options.warnOnInvalidTag,
+        ...(options.clusterId ? { clusterId: options.clusterId } : {}),
+      }, { coalesceWindowMs: options.modifyVolumeWindowMs });
+      const permissions = new PermissionReadiness(() => cloud.missingPermissions(), log, metrics);
+      readiness = () => permissions.current();
+      // Check at start-up; the result reaches the log, the metric and later Probes.
+      void permissions.refresh();
+      return wrapService('Controller', controller.handlers, controller.lockKeys, pipeline(proto.services.Controller));
+    })();
+    bindings.push({ definition: proto.services.Controller.service, implementation: deferredService(proto.services.Controller.service, implementation) });
+    controllerStarted = implementation;
+    // Awaited once the socket is open; until then a failure must not count as unhandled.
+    implementation.catch(() => undefined);
   }
   let lifecycle: ((signal: AbortSignal) => Promise<void>) | undefined;
   if (options.mode !== 'controller') {
@@ -106,7 +112,7 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
       lifecycle = (signal) => watchStartupTaint({ client: () => cache.get(), nodeName, driverName: options.driverName, log, signal });
     }
   }
-  const identity = identityHandlers({ driverName: options.driverName, version: VERSION, controller: withController, readiness });
+  const identity = identityHandlers({ driverName: options.driverName, version: VERSION, controller: withController, readiness: () => readiness() });
   bindings.push({
     definition: proto.services.Identity.service,
     implementation: wrapService('Identity', identity, {}, pipeline(proto.services.Identity)),
@@ -120,6 +126,13 @@ export async function startDriver(options: DriverOptions, log: Logger): Promise<
   try {
     socketPath = await server.listen(options.endpoint);
   } catch (err) {
+    http?.close();
+    throw err;
+  }
+  try {
+    await controllerStarted;
+  } catch (err) {
+    await server.stop(0);
     http?.close();
     throw err;
   }
