@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'scripts/**', '.venv*/**', 'charts/**', '.tools/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/generated/**', 'scripts/**', '.venv*/**', 'charts/**', '.tools/**', '.bench/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -32,3 +32,18 @@ export function cpuSecondsOf(pid: number): number {
   // utime and stime are fields 14 and 15 of the file, in clock ticks (USER_HZ, 100 on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** Min, median and max of some samples (NaN-free; empty gives NaNs). */
+export interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+export function spreadOf(samples: readonly number[]): Spread {
+  const s = samples.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (s.length === 0) return { min: NaN, median: NaN, max: NaN };
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+  return { min: s[0] ?? NaN, median, max: s.at(-1) ?? NaN };
+}

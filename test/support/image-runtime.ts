@@ -16,6 +16,8 @@ export interface ImageRuntime {
    * /app is the repository after `npm run build`) and to the image's /app.
    */
   readonly files: readonly { readonly source: string; readonly target: string }[];
+  /** The Node.js major of the runtime stage's base image (node:24-… gives 24); undefined when not a node image. */
+  readonly nodeMajor?: number;
 }
 
 /** A path of the build context or of a build stage's /app, relative to the repository. */
@@ -70,7 +72,17 @@ export function parseImageRuntime(dockerfile: string): ImageRuntime {
       return { source, target: words.length > 1 || target === '' ? join(target, source.split('/').at(-1) ?? '') : target };
     });
   });
-  return { nodeArgs: argv.slice(1, script), env, files };
+  const major = /^node:(\d+)/.exec(baseImage(lines, lastFrom))?.[1];
+  return { nodeArgs: argv.slice(1, script), env, files, ...(major ? { nodeMajor: Number(major) } : {}) };
+}
+
+/** The image a FROM line names, with an ARG default put in for ${NAME} or $NAME. */
+function baseImage(lines: readonly string[], from: number): string {
+  const image = lines[from]?.split(/\s+/).slice(1).find((w) => !w.startsWith('--')) ?? '';
+  return image.replace(/\$\{?(\w+)\}?/g, (_, name: string) => {
+    const arg = lines.slice(0, from).map((l) => new RegExp(`^ARG\\s+${name}=(\\S+)`, 'i').exec(l)?.[1]).filter((v) => v !== undefined).at(-1);
+    return arg ? unquote(arg) : '';
+  });
 }
 
 export function imageRuntime(): ImageRuntime {

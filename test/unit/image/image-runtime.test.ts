@@ -31,6 +31,9 @@ describe('image runtime from the Dockerfile', () => {
       { source: 'package.json', target: 'package.json' },
       { source: 'tsconfig.json', target: 'tsconfig.json' },
     ]);
+    assert.equal(runtime.nodeMajor, 24, 'the Node major comes from the ARG default the runtime stage\'s FROM names');
+    assert.equal(parseImageRuntime('FROM node:22.4-alpine\nENTRYPOINT ["node", "/app/dist/bundle/ebs-csi-driver.mjs"]\n').nodeMajor, 22);
+    assert.equal(parseImageRuntime('FROM debian\nENTRYPOINT ["node", "/app/dist/bundle/ebs-csi-driver.mjs"]\n').nodeMajor, undefined);
   });
 
   test('refuses an image that does not run node on the bundle', () => {
