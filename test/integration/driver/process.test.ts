@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { status } from '@grpc/grpc-js';
-import { connectCsi } from '../../support/csi-client.js';
+import { connectCsi, expectStatus } from '../../support/csi-client.js';
 import { driverMain, startDriver, type DriverProcess } from '../../support/driver.js';
 import { startEc2Proxy, type Ec2Proxy } from '../../support/ec2-proxy.js';
 import { startMoto, type Emulator } from '../../support/moto.js';
@@ -114,7 +114,13 @@ describe('controller process against moto', () => {
 
   it('never writes a csi_secret value to its log', async () => {
     await driver.controller.DeleteVolume({ volumeId: 'vol-0123456789abcdef0', secrets: { password: 'hunter2-do-not-log' } });
-    await waitFor('the DeleteVolume log line', () => Promise.resolve(driver.output().includes('Controller.DeleteVolume')), 5000);
+    // A failed call's line carries its whole request: the secret's key, never its value.
+    await expectStatus(driver.controller.ControllerPublishVolume({
+      volumeId: 'vol-0123456789abcdef0', nodeId: 'not-an-instance', secrets: { password: 'hunter2-do-not-log' },
+      volumeCapability: { mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' } },
+    }), status.NOT_FOUND);
+    await waitFor('both log lines', () => Promise.resolve(driver.output().includes('Controller.DeleteVolume')
+      && driver.output().includes('Controller.ControllerPublishVolume')), 5000);
     assert.ok(!driver.output().includes('hunter2-do-not-log'), 'secret value leaked into the log');
     assert.match(driver.output(), /"password":"\[REDACTED\]"/);
   });

@@ -10,17 +10,17 @@ import { CsiError } from '../../../src/errors.js';
 import { NodeError } from '../../../src/node/errors.js';
 import { Metrics } from '../../../src/metrics/registry.js';
 import { InFlight } from '../../../src/server/inflight.js';
-import { redact, wrapService, type CallContext } from '../../../src/server/pipeline.js';
+import { idsOf, redact, wrapService, type CallContext } from '../../../src/server/pipeline.js';
 
 interface Req { volumeId: string; secrets?: Record<string, string> }
 type Handler = (req: Req, ctx: CallContext) => Promise<object>;
 
-function harness(handler: Handler) {
+function harness(handler: Handler, level = 'info') {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({ write(chunk: Buffer, _e, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
   const metrics = new Metrics(false);
   const impl = wrapService<{ Op: grpc.handleUnaryCall<Req, object> }>('Test', { Op: handler }, { Op: (r) => [`volume:${r.volumeId}`] }, {
-    log: pino({ level: 'info' }, sink), metrics, inFlight: new InFlight(), secretFieldsByMethod: new Map([['Op', ['secrets']]]),
+    log: pino({ level }, sink), metrics, inFlight: new InFlight(), secretFieldsByMethod: new Map([['Op', ['secrets']]]),
   });
   const call = (request: Req, deadlineMs?: number): Promise<{ err: Partial<grpc.StatusObject> | null; res?: unknown }> => new Promise((resolve) => {
     const deadline = deadlineMs === undefined ? Infinity : new Date(Date.now() + deadlineMs);
@@ -31,16 +31,34 @@ function harness(handler: Handler) {
 }
 
 describe('request pipeline', () => {
-  it('answers the handler result and logs one line with secrets redacted', async () => {
+  it('answers the handler result and logs one info line naming the ids, without the request', async () => {
     const h = harness(() => Promise.resolve({ ok: true }));
     const out = await h.call({ volumeId: 'vol-1', secrets: { password: 'hunter2' } });
     assert.equal(out.err, null);
     assert.deepEqual(out.res, { ok: true });
     assert.equal(h.lines.length, 1);
+    assert.equal(h.lines[0]?.code, 'OK');
+    assert.equal(h.lines[0]?.volumeId, 'vol-1');
+    assert.equal(h.lines[0]?.request, undefined, 'whole requests are for debug logs');
+    assert.ok(!JSON.stringify(h.lines[0]).includes('hunter2'), 'the secret value must not reach the log');
+  });
+
+  it('at debug, logs the whole request and response, secrets redacted', async () => {
+    const h = harness(() => Promise.resolve({ ok: true }), 'debug');
+    await h.call({ volumeId: 'vol-1', secrets: { password: 'hunter2' } });
     const text = JSON.stringify(h.lines[0]);
     assert.ok(!text.includes('hunter2'), 'the secret value must not reach the log');
     assert.match(text, /"password":"\[REDACTED\]"/);
-    assert.equal(h.lines[0]?.code, 'OK');
+    assert.deepEqual(h.lines[0]?.response, { ok: true });
+  });
+
+  it('a failure carries its whole request, secrets redacted', async () => {
+    const h = harness(() => Promise.reject(new CsiError('NOT_FOUND', 'gone')));
+    await h.call({ volumeId: 'vol-1', secrets: { password: 'hunter2' } });
+    const text = JSON.stringify(h.lines[0]);
+    assert.ok(!text.includes('hunter2'), 'the secret value must not reach the log');
+    assert.match(text, /"password":"\[REDACTED\]"/);
+    assert.equal(h.lines[0]?.error, 'gone');
   });
 
   it('maps CsiError, CloudError and NodeError to their gRPC codes and unknown errors to INTERNAL', async () => {
@@ -126,6 +144,17 @@ describe('request pipeline', () => {
     await h.call({ volumeId: 'vol-9' });
     const metric = await h.metrics.rpcErrors.get();
     assert.deepEqual(metric.values.map((v) => [v.labels, v.value]), [[{ method: 'Op', code: 'NOT_FOUND' }, 1]]);
+  });
+});
+
+describe('idsOf', () => {
+  it('takes the non-empty id fields of the request and the id a create answered with', () => {
+    assert.deepEqual(idsOf({ name: 'pvc-1', volumeId: '', parameters: { type: 'gp3' } }, { volume: { volumeId: 'vol-1', capacityBytes: 1 } }),
+      { name: 'pvc-1', volumeId: 'vol-1' });
+    assert.deepEqual(idsOf({ volumeId: 'vol-1', nodeId: 'i-1', secrets: { k: 'v' } }, {}), { volumeId: 'vol-1', nodeId: 'i-1' });
+    assert.deepEqual(idsOf({ sourceVolumeId: 'vol-1', name: 'snap' }, { snapshot: { snapshotId: 'snap-1' } }),
+      { name: 'snap', sourceVolumeId: 'vol-1', snapshotId: 'snap-1' });
+    assert.deepEqual(idsOf(undefined, undefined), {});
   });
 });
 
