@@ -2,7 +2,9 @@
 // permitted DryRun with DryRunOperation and a forbidden one with UnauthorizedOperation; any
 // other answer cannot tell and counts as granted (a false alarm would be worse than none).
 // Every probe is harmless even if DryRun were ignored: ids are well-formed but nonexistent,
-// and reads are capped at a few items. The exception is CreateVolume, which needs real
+// and reads filter on such an id, so they match nothing. (A cap like MaxResults is not
+// enough: moto ignores both DryRun and MaxResults on DescribeSnapshots and listed every
+// snapshot of its images, 0.5 MB, holding the emulator for tens of seconds at each start.) The exception is CreateVolume, which needs real
 // parameters; it was checked against the emulator used in tests (which honours DryRun for
 // it) and real EC2 always does. Emulators return data for some Describe* DryRuns: granted.
 //
@@ -38,6 +40,9 @@ const RESOURCE_CONDITIONED = new Set([
   'DeleteVolume', 'DeleteSnapshot', 'CreateTags', 'DeleteTags', 'EnableFastSnapshotRestores', 'LockSnapshot',
 ]);
 
+/** A filter that matches nothing: the probe reads nothing even where DryRun is ignored. */
+const nothing = (name: string, id: string) => [{ Name: name, Values: [id] }];
+
 const requestTags = (resource: 'volume' | 'snapshot', nameTag: string) => [{
   ResourceType: resource,
   Tags: [{ Key: TAG_DRIVER_MANAGED, Value: 'true' }, { Key: nameTag, Value: PROBE_NAME }],
@@ -67,14 +72,14 @@ function probesFor({ zone, driverVolumeId }: ProbeTargets): Readonly<Record<stri
     CopyVolumes: (ec2) => ec2.send(new CopyVolumesCommand({
       DryRun, SourceVolumeId: driverVolumeId ?? NO_VOLUME, VolumeType: 'gp3', TagSpecifications: requestTags('volume', TAG_VOLUME_NAME),
     })),
-    DescribeVolumes: (ec2) => ec2.send(new DescribeVolumesCommand({ DryRun, MaxResults: 5 })),
-    DescribeInstances: (ec2) => ec2.send(new DescribeInstancesCommand({ DryRun, MaxResults: 5 })),
+    DescribeVolumes: (ec2) => ec2.send(new DescribeVolumesCommand({ DryRun, Filters: nothing('volume-id', NO_VOLUME) })),
+    DescribeInstances: (ec2) => ec2.send(new DescribeInstancesCommand({ DryRun, Filters: nothing('instance-id', NO_INSTANCE) })),
     // One named type: an emulator that ignores DryRun and MaxResults would list every type (megabytes).
     DescribeInstanceTypes: (ec2) => ec2.send(new DescribeInstanceTypesCommand({ DryRun, InstanceTypes: ['m5.large'] })),
     DescribeAvailabilityZones: (ec2) => ec2.send(new DescribeAvailabilityZonesCommand({ DryRun })),
-    DescribeSnapshots: (ec2) => ec2.send(new DescribeSnapshotsCommand({ DryRun, OwnerIds: ['self'], MaxResults: 5 })),
-    DescribeVolumesModifications: (ec2) => ec2.send(new DescribeVolumesModificationsCommand({ DryRun, MaxResults: 5 })),
-    DescribeVolumeStatus: (ec2) => ec2.send(new DescribeVolumeStatusCommand({ DryRun, MaxResults: 5 })),
+    DescribeSnapshots: (ec2) => ec2.send(new DescribeSnapshotsCommand({ DryRun, OwnerIds: ['self'], Filters: nothing('snapshot-id', NO_SNAPSHOT) })),
+    DescribeVolumesModifications: (ec2) => ec2.send(new DescribeVolumesModificationsCommand({ DryRun, Filters: nothing('volume-id', NO_VOLUME) })),
+    DescribeVolumeStatus: (ec2) => ec2.send(new DescribeVolumeStatusCommand({ DryRun, Filters: nothing('volume-id', NO_VOLUME) })),
     DeleteVolume: (ec2) => ec2.send(new DeleteVolumeCommand({ DryRun, VolumeId: NO_VOLUME })),
     AttachVolume: (ec2) => ec2.send(new AttachVolumeCommand({ DryRun, VolumeId: NO_VOLUME, InstanceId: NO_INSTANCE, Device: '/dev/xvdba' })),
     DetachVolume: (ec2) => ec2.send(new DetachVolumeCommand({ DryRun, VolumeId: NO_VOLUME, InstanceId: NO_INSTANCE })),

@@ -66,6 +66,18 @@ describe('missingPermissions', () => {
     assert.deepEqual(stub.inputsOf('EnableFastSnapshotRestores')[0]?.AvailabilityZones, ['us-east-1a']);
   });
 
+  it('reads nothing even where DryRun is ignored: every listing probe filters on a nonexistent id', async () => {
+    const stub = dryRunStub(() => awsError('DryRunOperation', 'ok'));
+    const { cloud } = makeCloud(stub);
+    await cloud.missingPermissions();
+    const listings = ['DescribeVolumes', 'DescribeInstances', 'DescribeSnapshots', 'DescribeVolumesModifications', 'DescribeVolumeStatus'] as const;
+    for (const action of listings) {
+      const [probe] = stub.inputsOf(action).filter((i) => i.DryRun === true) as { Filters?: { Name?: string; Values?: string[] }[] }[];
+      const filter = probe?.Filters?.[0];
+      assert.ok(filter?.Name?.endsWith('-id') && filter.Values?.every((v) => /-0+$/.test(v)), `${action} filters on an id that cannot exist: ${JSON.stringify(probe)}`);
+    }
+  });
+
   it('counts an action the endpoint lacks as inconclusive, after a single attempt', async () => {
     const lacking = new Set<Action>(['DescribeVolumeStatus', 'EnableFastSnapshotRestores', 'LockSnapshot']); // as moto
     const stub = dryRunStub((action) => (lacking.has(action) ? unparsableServerError() : awsError('DryRunOperation', 'ok')));
