@@ -16,6 +16,9 @@ import { isInstanceId, isVolumeId } from './ids.js';
 import type { Ec2Lookups } from './lookups.js';
 import { pollUntil, type WaitPolicy } from './poll.js';
 
+/** Attach and detach usually complete within 1–2 s (ebs-facts.md); the second look waits this long. */
+const EXPECTED_ATTACHMENT_CHANGE_MS = 1_000;
+
 /** How many device names one attach may try when EC2 says a name is taken. */
 const MAX_DEVICE_NAME_TRIES = 3;
 
@@ -112,6 +115,7 @@ export class AttachmentOps {
     if (state !== 'detached') {
       await pollUntil<Disk | undefined>({
         what: `volume ${volumeId} to detach from instance ${instanceId}`,
+        expectedMs: EXPECTED_ATTACHMENT_CHANGE_MS,
         probe: () => this.lookups.disk(volumeId),
         isDone: (disk) => {
           const attachment = attachmentOn(disk, instanceId);
@@ -153,6 +157,7 @@ export class AttachmentOps {
     let stuck: Attachment | undefined;
     const disk = await pollUntil<Disk | undefined>({
       what: `volume ${volumeId} to attach to instance ${instanceId}`,
+      expectedMs: EXPECTED_ATTACHMENT_CHANGE_MS,
       probe: () => this.lookups.disk(volumeId),
       isDone: (d) => {
         if (!d) throw new CloudError('VolumeNotFound', `volume ${volumeId} disappeared while attaching to instance ${instanceId}`);

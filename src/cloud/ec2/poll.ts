@@ -1,6 +1,12 @@
-// Waiting for EC2 to reach a state: probe, back off exponentially (with a little jitter so
-// many waiters do not poll in lockstep), give up with CloudError 'Timeout' at the deadline.
-// Probes go through the coalesced lookups, so many concurrent waits share each Describe call.
+// Waiting for EC2 to reach a state: probe, back off, give up with CloudError 'Timeout' at the
+// deadline. Probes go through the coalesced lookups, so concurrent waits share Describe calls;
+// the schedule is built to make that sharing likely and the wait short:
+// - a first early look (a change can be quick, and an emulator answers at once);
+// - then, when the caller knows how long the change usually takes (EBS: a volume is available
+//   ~1.5 s after CreateVolume, an attachment changes in 1–2 s), nothing until then, and a look
+//   every gridMs for as long as such a change usually lasts; then exponential backoff;
+// - every look lands on a multiple of gridMs (wall clock), so waits that started at different
+//   moments still probe at the same instants and one Describe answers them all.
 import { CloudError } from '../errors.js';
 
 export interface WaitPolicy {
@@ -8,9 +14,15 @@ export interface WaitPolicy {
   readonly maxDelayMs: number;
   readonly factor: number;
   readonly timeoutMs: number;
+  /** Looks land on multiples of this (ms); 0 or unset: no alignment. */
+  readonly gridMs?: number;
+  /** With an expected duration: keep looking every gridMs until this long after the start. */
+  readonly steadyMs?: number;
 }
 
-export const DEFAULT_WAIT_POLICY: WaitPolicy = { initialDelayMs: 300, maxDelayMs: 4_000, factor: 1.8, timeoutMs: 180_000 };
+export const DEFAULT_WAIT_POLICY: WaitPolicy = {
+  initialDelayMs: 250, maxDelayMs: 4_000, factor: 1.5, timeoutMs: 180_000, gridMs: 250, steadyMs: 5_000,
+};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -22,23 +34,46 @@ export interface PollSpec<T> {
   readonly isDone: (value: T) => boolean;
   /** The last observation, for the timeout message. */
   readonly describe: (value: T) => string;
+  /** How long the change usually takes, when known: the second look waits for it. */
+  readonly expectedMs?: number;
+}
+
+/** Offsets from the start at which to look: the schedule described at the top. */
+export function* lookOffsets(policy: WaitPolicy, expectedMs?: number): Generator<number> {
+  let at = policy.initialDelayMs;
+  yield at;
+  const grid = policy.gridMs ?? 0;
+  if (expectedMs !== undefined && grid > 0) {
+    at = Math.max(at + grid, expectedMs);
+    yield at;
+    for (; at + grid <= (policy.steadyMs ?? 0); ) yield (at += grid);
+  }
+  let delay = expectedMs !== undefined && grid > 0 ? grid : policy.initialDelayMs;
+  for (;;) {
+    delay = Math.min(delay * policy.factor, policy.maxDelayMs);
+    yield (at += delay);
+  }
 }
 
 export async function pollUntil<T>(spec: PollSpec<T>, policy: WaitPolicy): Promise<T> {
   const started = Date.now();
   const deadline = started + policy.timeoutMs;
-  let delay = policy.initialDelayMs;
+  const grid = policy.gridMs ?? 0;
   let last: { value: T } | undefined;
-  for (;;) {
-    const remaining = deadline - Date.now();
+  for (const offset of lookOffsets(policy, spec.expectedMs)) {
+    const now = Date.now();
+    const remaining = deadline - now;
     if (remaining <= 0) {
       const seen = last ? `; last seen: ${spec.describe(last.value)}` : '';
-      throw new CloudError('Timeout', `timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${spec.what}${seen}`);
+      throw new CloudError('Timeout', `timed out after ${Math.round((now - started) / 1000)} s waiting for ${spec.what}${seen}`);
     }
-    await sleep(Math.min(delay * (0.9 + Math.random() * 0.2), remaining));
+    // A look never lands in the past (a slow probe must not turn into a burst of probes).
+    const target = Math.max(started + offset, now + 1);
+    const at = grid > 0 ? Math.ceil(target / grid) * grid : target;
+    await sleep(Math.min(Math.max(0, at - now), remaining));
     const value = await spec.probe();
     if (spec.isDone(value)) return value;
     last = { value };
-    delay = Math.min(delay * policy.factor, policy.maxDelayMs);
   }
+  throw new Error('unreachable: the look schedule is endless');
 }

@@ -74,6 +74,9 @@ function copyVolumesInput(options: DiskOptions, sourceVolumeId: string, token: s
 
 const describeDisk = (disk: Disk | undefined): string => (disk ? `state ${disk.state}` : 'not visible yet');
 
+/** A new volume is usually available this long after CreateVolume (ebs-facts.md: ~1.5 s median). */
+const EXPECTED_CREATE_MS = 1_250;
+
 /** Modification states in which the new size/performance is in effect. */
 const APPLIED = new Set(['optimizing', 'completed']);
 
@@ -211,6 +214,7 @@ export class VolumeOps {
     let failed: Disk | undefined;
     const disk = await pollUntil<Disk | undefined>({
       what: `volume ${volumeId} (name "${name}") to become available`,
+      expectedMs: EXPECTED_CREATE_MS,
       probe: () => this.lookups.disk(volumeId),
       isDone: (d) => {
         if (d?.state === 'error' || d?.state === 'deleting' || d?.state === 'deleted') {
