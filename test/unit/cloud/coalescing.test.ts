@@ -47,6 +47,32 @@ describe('Coalescer', () => {
     assert.equal(starts.length, 2);
   });
 
+  it('runs up to maxInFlight fetches at once; more keys wait for one to finish', async () => {
+    const releases: (() => void)[] = [];
+    const batches: string[][] = [];
+    const co = new Coalescer<string>(async (keys) => {
+      batches.push([...keys]);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return new Map(keys.map((k) => [k, k]));
+    }, { windowMs: 1, maxBatch: 500, maxInFlight: 2 });
+    const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10));
+    const a = co.get('a');
+    await tick();
+    const b = co.get('b');
+    await tick();
+    const c = co.get('c');
+    const d = co.get('d');
+    await tick();
+    assert.deepEqual(batches, [['a'], ['b']], 'a slow fetch does not hold up the next key, up to the limit');
+    releases[0]?.();
+    assert.equal(await a, 'a');
+    await tick();
+    assert.deepEqual(batches, [['a'], ['b'], ['c', 'd']], 'keys that waited go out together once a fetch ends');
+    releases[1]?.();
+    releases[2]?.();
+    assert.deepEqual(await Promise.all([b, c, d]), ['b', 'c', 'd']);
+  });
+
   it('rejects every waiter of a failed batch, and the next batch works', async () => {
     let calls = 0;
     const co = new Coalescer<string>((keys) => {
