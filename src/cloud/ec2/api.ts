@@ -40,5 +40,9 @@ export function createSdkApi(options: SdkClientOptions): Ec2Api {
     // The SDK logs each command's input and output (with its sensitive fields masked).
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  // The SDK's logger middleware runs the sensitive-data filters over every input and output to
+  // hand them to a logger, even the no-op one the driver leaves it; Ec2Caller logs and counts
+  // every call itself. Measured with npm run bench: ~2% of the controller's CPU time.
+  client.middlewareStack.remove('loggerMiddleware');
   return { send: (command) => client.send(command) };
 }
