@@ -1,12 +1,14 @@
 // Every EC2 call of the adapter goes through Ec2Caller.send: one attempt = one metrics
-// sample (ec2Calls{action,outcome}, ec2Duration{action}); retries follow retry.ts; what
-// finally fails leaves as a CloudError (error-codes.ts) naming the action and the resource.
+// sample (ec2Calls{action,outcome}, ec2Duration{action}); each attempt first waits for a token
+// of EC2's request bucket (request-pacing.ts); retries follow retry.ts; what finally fails
+// leaves as a CloudError (error-codes.ts) naming the action and the resource.
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2';
 import { CallAbandoned, checkCallerWaiting } from '../../call-scope.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics/registry.js';
 import type { Ec2Api, Ec2Command } from './api.js';
 import { awsErrorCode, isNetworkError, isRetryable, isThrottling, outcomeOf, toCloudError } from './error-codes.js';
+import type { RequestPacer } from './request-pacing.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
 export interface SendOptions {
@@ -31,14 +33,18 @@ export class Ec2Caller {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly policy: RetryPolicy,
+    /** Waits each call out until EC2's request bucket for it has a token (request-pacing.ts). */
+    private readonly pacer?: RequestPacer,
   ) {}
 
   async send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Ec2Command<I, O>, options: SendOptions = {}): Promise<O> {
     const action = actionOf(command);
     const idempotent = options.idempotent ?? true;
     const attempt = async (): Promise<O> => {
+      await this.pacer?.take(action);
       // A change (or its retry) is not sent for a caller that has gone: the CO's retry may
-      // have moved on, and e.g. a late re-sent AttachVolume would undo its detach.
+      // have moved on, and e.g. a late re-sent AttachVolume would undo its detach. Checked after
+      // the wait for a request token, which can be long in a burst.
       if (!READ_ONLY_ACTION.test(action)) checkCallerWaiting(`sending ${action}${options.subject ? ` for ${options.subject}` : ''}`);
       const started = performance.now();
       const seconds = (): number => (performance.now() - started) / 1000;

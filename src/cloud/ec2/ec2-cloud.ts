@@ -17,6 +17,7 @@ import { EbsCardCounts } from './ebs-cards.js';
 import { Ec2Lookups } from './lookups.js';
 import { findDriverVolume, findMissingPermissions } from './permissions.js';
 import { DEFAULT_WAIT_POLICY, type WaitPolicy } from './poll.js';
+import { EC2_DEFAULT_REQUEST_LIMITS, RequestPacer, type RequestLimits } from './request-pacing.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { SnapshotFeatures } from './snapshot-features.js';
 import { SnapshotOps } from './snapshots.js';
@@ -31,6 +32,8 @@ export interface Ec2Tuning {
   readonly wait: WaitPolicy;
   /** How long an attachment may stay "attaching" before it is detached and the attach retried. */
   readonly stuckAttachingMs?: number;
+  /** EC2's request buckets to stay within; unset: calls are not paced (unit tests). */
+  readonly requestLimits?: RequestLimits;
 }
 
 export const DEFAULT_TUNING: Ec2Tuning = {
@@ -38,6 +41,7 @@ export const DEFAULT_TUNING: Ec2Tuning = {
   coalesceMaxBatch: 500,
   retry: DEFAULT_RETRY_POLICY,
   wait: DEFAULT_WAIT_POLICY,
+  requestLimits: EC2_DEFAULT_REQUEST_LIMITS,
 };
 
 export class Ec2Cloud implements Cloud {
@@ -50,7 +54,7 @@ export class Ec2Cloud implements Cloud {
   private zones: Promise<readonly Zone[]> | undefined;
 
   constructor(api: Ec2Api, private readonly metrics: Metrics, private readonly log: Logger, tuning: Ec2Tuning = DEFAULT_TUNING) {
-    this.ec2 = new Ec2Caller(api, metrics, log, tuning.retry);
+    this.ec2 = new Ec2Caller(api, metrics, log, tuning.retry, tuning.requestLimits ? new RequestPacer(tuning.requestLimits) : undefined);
     this.lookups = new Ec2Lookups(this.ec2, log, { windowMs: tuning.coalesceWindowMs, maxBatch: tuning.coalesceMaxBatch });
     this.volumes = new VolumeOps(this.ec2, this.lookups, new ClientTokens(), tuning.wait, log);
     this.attachments = new AttachmentOps(this.ec2, this.lookups, new DeviceNameAllocator(), new EbsCardCounts(this.ec2, log), tuning.wait, log,

@@ -1,0 +1,113 @@
+// EC2 limits each account's request rate per region with a token bucket per API action, sized
+// by the action's class (ebs-facts.md, "API throttling"); a call over the limit is refused with
+// RequestLimitExceeded and has to be sent again after a backoff. A burst of a thousand volumes
+// would be refused hundreds of times, each refusal a wasted call that also drains the bucket
+// other clients of the account share. So the driver keeps its own copy of EC2's default buckets
+// and waits for a token before every call (retries and DryRun probes included): its own bursts
+// queue here, first come first served per action, instead of at EC2. Calls of other clients
+// still count against the account's buckets; a throttled call is retried (retry.ts).
+
+export interface BucketLimit {
+  /** Tokens when full: the burst EC2 allows. */
+  readonly capacity: number;
+  /** Tokens added per second. */
+  readonly refillPerSecond: number;
+}
+
+export interface RequestLimits {
+  /** Describe* (the driver always filters, so the smaller unfiltered bucket never applies). */
+  readonly describe: BucketLimit;
+  /** Actions that create or delete a resource. */
+  readonly resourceChanging: BucketLimit;
+  readonly tags: BucketLimit;
+  /** Every other changing action (AttachVolume, DetachVolume, ModifyVolume...). */
+  readonly mutating: BucketLimit;
+}
+
+/** EC2's default request buckets (ebs-facts.md). */
+export const EC2_DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  describe: { capacity: 100, refillPerSecond: 20 },
+  resourceChanging: { capacity: 100, refillPerSecond: 5 },
+  tags: { capacity: 100, refillPerSecond: 10 },
+  mutating: { capacity: 50, refillPerSecond: 5 },
+};
+
+const RESOURCE_CHANGING = new Set(['CreateVolume', 'DeleteVolume', 'CreateSnapshot', 'DeleteSnapshot', 'CopyVolumes']);
+const TAGS = new Set(['CreateTags', 'DeleteTags']);
+
+export function limitClassOf(action: string): keyof RequestLimits {
+  if (action.startsWith('Describe')) return 'describe';
+  if (RESOURCE_CHANGING.has(action)) return 'resourceChanging';
+  if (TAGS.has(action)) return 'tags';
+  return 'mutating';
+}
+
+interface Bucket {
+  readonly limit: BucketLimit;
+  tokens: number;
+  at: number;
+  readonly waiting: (() => void)[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class RequestPacer {
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly limits: RequestLimits = EC2_DEFAULT_REQUEST_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resolves when a call of `action` may go to EC2 without exceeding its bucket. */
+  take(action: string): Promise<void> {
+    const bucket = this.bucketOf(action);
+    this.refill(bucket);
+    if (bucket.waiting.length === 0 && bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      bucket.waiting.push(resolve);
+      this.schedule(bucket);
+    });
+  }
+
+  /** Calls waiting for a token, over all actions. */
+  get waiting(): number {
+    let n = 0;
+    for (const b of this.#buckets.values()) n += b.waiting.length;
+    return n;
+  }
+
+  private bucketOf(action: string): Bucket {
+    let bucket = this.#buckets.get(action);
+    if (!bucket) {
+      const limit = this.limits[limitClassOf(action)];
+      bucket = { limit, tokens: limit.capacity, at: this.now(), waiting: [], timer: undefined };
+      this.#buckets.set(action, bucket);
+    }
+    return bucket;
+  }
+
+  private refill(bucket: Bucket): void {
+    const now = this.now();
+    bucket.tokens = Math.min(bucket.limit.capacity, bucket.tokens + ((now - bucket.at) / 1000) * bucket.limit.refillPerSecond);
+    bucket.at = now;
+  }
+
+  private schedule(bucket: Bucket): void {
+    if (bucket.timer) return;
+    const wait = Math.max(0, ((1 - bucket.tokens) / bucket.limit.refillPerSecond) * 1000);
+    bucket.timer = setTimeout(() => {
+      bucket.timer = undefined;
+      this.refill(bucket);
+      while (bucket.waiting.length > 0 && bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        bucket.waiting.shift()?.();
+      }
+      if (bucket.waiting.length > 0) this.schedule(bucket);
+    }, Math.ceil(wait));
+    // Waiting calls belong to RPCs that keep the process alive; shutdown must not wait for tokens.
+    bucket.timer.unref();
+  }
+}
