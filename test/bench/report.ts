@@ -53,7 +53,9 @@ function callBreakdown(samples: readonly BatchSample[]): string {
   for (const s of samples.filter((x) => x.repeat === 0)) {
     const parts = Object.entries(s.calls).sort((a, b) => b[1] - a[1]).map(([a, c]) => `${a} ${fmt(c / s.n, 2)}`);
     const throttled = Object.entries(s.throttled).map(([a, c]) => `${a} ${c}`);
+    const emulator = Object.entries(s.emulatorMeanMs).map(([a, ms]) => `${a} ${ms}`).join(', ');
     lines.push(`- ${s.contender} ${s.phase}: ${parts.join(', ')}${throttled.length > 0 ? `; throttled: ${throttled.join(', ')}` : ''}`
+      + `; emulator's mean answer time (ms): ${emulator}`
       + `${s.failures > 0 ? `; ${s.failures} failed lifecycles (${s.firstFailures.join(' | ')})` : ''}`);
   }
   return lines.join('\n');

@@ -20,6 +20,8 @@ export interface BatchSample {
   readonly p99: Readonly<Record<Rpc, number>>;
   readonly calls: Readonly<Record<string, number>>;
   readonly throttled: Readonly<Record<string, number>>;
+  /** Mean time the emulator took per call, by action (ms): shows when the emulator is the bottleneck. */
+  readonly emulatorMeanMs: Readonly<Record<string, number>>;
   readonly cpuSeconds: number;
   /** VmHWM after the batch: the process's peak so far. */
   readonly peakRssMiB: number;

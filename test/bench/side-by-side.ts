@@ -74,10 +74,11 @@ async function controllerBatches(rig: Rig, contender: Contender, proxy: Ec2Proxy
       const cpuSeconds = cpuSecondsOf(plugin.pid) - cpu0;
       const calls = proxy.counts();
       const throttled = proxy.throttled();
+      const emulatorMeanMs = Object.fromEntries(Object.entries(proxy.emulatorTime()).map(([a, t]) => [a, Math.round(t.totalMs / t.calls)]));
       proxy.resetCounts();
       const { p50, p99 } = percentilesByRpc(result.latency);
       const sample: BatchSample = {
-        contender: contender.name, profile, n, repeat, phase, wallMs: result.wallMs, p50, p99, calls, throttled, cpuSeconds,
+        contender: contender.name, profile, n, repeat, phase, wallMs: result.wallMs, p50, p99, calls, throttled, emulatorMeanMs, cpuSeconds,
         peakRssMiB: memoryOf(plugin.pid).peakMiB, failures: result.failures.length, firstFailures: result.failures.slice(0, 3),
         rpcRetries: result.rpcRetries,
       };

@@ -36,6 +36,12 @@ export interface Ec2ProxyOptions {
   readonly buckets?: RequestBuckets;
 }
 
+export interface EmulatorTime {
+  calls: number;
+  totalMs: number;
+  maxMs: number;
+}
+
 export interface Ec2Proxy {
   readonly endpoint: string;
   /** Calls seen so far, by EC2 action name (DryRun calls as `<Action>:DryRun`), throttled ones included. */
@@ -44,7 +50,9 @@ export interface Ec2Proxy {
   requests(action: string): URLSearchParams[];
   /** Calls answered RequestLimitExceeded by the request buckets, by action. */
   throttled(): Record<string, number>;
-  /** Forgets the counts of calls and of throttled calls, and the requests seen. */
+  /** How long the emulator took to answer, by action (a slow emulator shows here, not in the driver). */
+  emulatorTime(): Record<string, EmulatorTime>;
+  /** Forgets the counts of calls, throttled calls and emulator time, and the requests seen. */
   resetCounts(): void;
   /** Sets (or clears, with undefined) the fault for an action. */
   setFault(action: string, fault: Fault | undefined): void;
@@ -62,6 +70,7 @@ export async function startEc2Proxy(target: string, options: Ec2ProxyOptions = {
   let counts: Record<string, number> = {};
   let seen: URLSearchParams[] = [];
   let throttled: Record<string, number> = {};
+  let emulatorMs: Record<string, EmulatorTime> = {};
   const faults = new Map<string, Fault>();
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -95,10 +104,16 @@ export async function startEc2Proxy(target: string, options: Ec2ProxyOptions = {
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+      const sent = performance.now();
       const upstream = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: req.method === 'GET' ? undefined : body });
       let payload = Buffer.from(await upstream.arrayBuffer());
       // DryRun answers are errors (DryRunOperation) and change nothing: only real successes move the clock.
       if (timing && upstream.status === 200) payload = Buffer.from(timing.answer(action, form, payload.toString('utf8')));
+      const took = performance.now() - sent;
+      const spent = (emulatorMs[action] ??= { calls: 0, totalMs: 0, maxMs: 0 });
+      spent.calls += 1;
+      spent.totalMs += took;
+      spent.maxMs = Math.max(spent.maxMs, took);
       if (fault?.holdResponseMs) await new Promise((r) => setTimeout(r, fault.holdResponseMs));
       if (active && fault.dropAnswer) {
         req.socket.destroy();
@@ -117,7 +132,8 @@ export async function startEc2Proxy(target: string, options: Ec2ProxyOptions = {
     counts: () => ({ ...counts }),
     requests: (action) => seen.filter((f) => f.get('Action') === action),
     throttled: () => ({ ...throttled }),
-    resetCounts: () => { counts = {}; throttled = {}; seen = []; },
+    emulatorTime: () => structuredClone(emulatorMs),
+    resetCounts: () => { counts = {}; throttled = {}; emulatorMs = {}; seen = []; },
     setFault: (action, fault) => { if (fault) faults.set(action, fault); else faults.delete(action); },
     stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
