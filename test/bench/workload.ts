@@ -37,7 +37,7 @@ export interface BatchSpec {
 
 export interface BatchResult {
   readonly wallMs: number;
-  /** Successful RPC latencies (the last attempt's), ms. */
+  /** Successful RPC latencies, ms: from the first attempt to the answer (retries included, as the CO sees it). */
   readonly latency: Readonly<Record<Rpc, readonly number[]>>;
   /** Lifecycles that did not complete. */
   readonly failures: readonly string[];
@@ -60,8 +60,8 @@ export async function runBatch(clients: CsiClients, spec: BatchSpec): Promise<Ba
 
   async function call<T>(rpc: Rpc, started: number, send: (deadlineMs: number) => Promise<T>): Promise<T> {
     let backoff = spec.retry?.firstBackoffMs ?? 0;
+    const t0 = performance.now();
     for (;;) {
-      const t0 = performance.now();
       try {
         const out = await send(spec.retry?.deadlineMs[rpc] ?? 120_000);
         latency[rpc].push(performance.now() - t0);
