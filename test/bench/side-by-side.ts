@@ -14,14 +14,15 @@
 // nothing here passes or fails on time.
 //   node dist/test/bench/side-by-side.js [--n 20,100,300,1000] [--repeats 3] [--profiles instant,realistic]
 //        [--big-n 1000] [--instances 50] [--startups 10] [--idle-seconds 45] [--reference PATH] [--out FILE]
-import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startImds } from '../../local/imds/index.js';
 import { RequestBuckets } from '../support/ec2-buckets.js';
 import { startEc2Proxy, type Ec2Proxy } from '../support/ec2-proxy.js';
 import { Ec2Timing, REALISTIC_EC2 } from '../support/ec2-timing.js';
-import { imageRuntime } from '../support/image-runtime.js';
+import { imageRuntime, warmCompileCache } from '../support/image-runtime.js';
 import { REGION, startMoto } from '../support/moto.js';
 import { launch, ours, reference, type Contender, type PluginMode } from './contenders.js';
 import { printReport } from './report.js';
@@ -152,7 +153,11 @@ async function idleMemory(rig: Rig, contenders: readonly Contender[], ec2: strin
 }
 
 async function main(): Promise<void> {
-  const image = imageRuntime();
+  const shipped = imageRuntime();
+  // The image ships a compile cache made at build time; make one the same way, for this node.
+  const cacheDir = shipped.env.NODE_COMPILE_CACHE === undefined ? undefined : mkdtempSync(join(tmpdir(), 'bench-compile-cache-'));
+  if (cacheDir) warmCompileCache(cacheDir, shipped);
+  const image = cacheDir ? { ...shipped, env: { ...shipped.env, NODE_COMPILE_CACHE: cacheDir } } : shipped;
   const major = Number(process.versions.node.split('.')[0]);
   if (major !== image.nodeMajor) {
     log(`WARNING: this is Node ${process.versions.node} but the image ships Node ${image.nodeMajor}: these figures are not the shipped runtime's`);
@@ -167,7 +172,7 @@ async function main(): Promise<void> {
   const proxies: Ec2Proxy[] = [];
   let imds: Awaited<ReturnType<typeof startImds>> | undefined;
   const run: BenchRun = {
-    startedAt: new Date().toISOString(), node: process.version, shippedNodeMajor: image.nodeMajor, nodeArgs: [...image.nodeArgs, ...extraNodeArgs], env: image.env,
+    startedAt: new Date().toISOString(), node: process.version, shippedNodeMajor: image.nodeMajor, nodeArgs: [...image.nodeArgs, ...extraNodeArgs], env: shipped.env,
     ...(values.reference ? { referenceBinary: values.reference } : {}),
     loadAverage: { start: load() }, instances: INSTANCES, batches: [], points: [],
   };
@@ -208,6 +213,7 @@ async function main(): Promise<void> {
     for (const p of proxies) await p.stop();
     await imds?.stop();
     await moto.stop();
+    if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 

@@ -2,7 +2,8 @@
 // of its ENTRYPOINT and the process environment its ENV lines set. Benchmarks run the driver
 // the same way, so the memory they print is what a cluster sees, and the settings live in one
 // place (the Dockerfile) instead of being copied here.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './moto.js';
 
@@ -87,4 +88,24 @@ function baseImage(lines: readonly string[], from: number): string {
 
 export function imageRuntime(): ImageRuntime {
   return parseImageRuntime(readFileSync(join(projectRoot, 'Dockerfile'), 'utf8'));
+}
+
+/** The folder the image's compile cache goes to (its NODE_COMPILE_CACHE), relative to /app; undefined without one. */
+export function compileCacheTarget(image: ImageRuntime): string | undefined {
+  const dir = image.env.NODE_COMPILE_CACHE;
+  return dir === undefined ? undefined : relativeToApp(dir);
+}
+
+/**
+ * Fills a compile cache folder the way the image build does (the Dockerfile's warm-up RUN):
+ * the bundle's `--version`, then scripts/warm-compile-cache.mjs, with the image's node flags,
+ * run by `node` (this process's binary unless given).
+ */
+export function warmCompileCache(dir: string, image: ImageRuntime, node = process.execPath): void {
+  mkdirSync(dir, { recursive: true });
+  const env = { PATH: process.env.PATH ?? '', ...image.env, NODE_COMPILE_CACHE: dir };
+  for (const args of [[join(projectRoot, 'dist/bundle/ebs-csi-driver.mjs'), '--version'], [join(projectRoot, 'scripts/warm-compile-cache.mjs')]]) {
+    const run = spawnSync(node, [...image.nodeArgs, ...args], { env, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`warming the compile cache: node ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
+  }
 }

@@ -4,12 +4,13 @@
 // directory and runs the driver from there the image's way, against moto.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connectCsi } from '../../support/csi-client.js';
-import { imageRuntime } from '../../support/image-runtime.js';
+import { compileCacheTarget, imageRuntime, warmCompileCache } from '../../support/image-runtime.js';
 import { projectRoot, startMoto, type Emulator } from '../../support/moto.js';
 import { unique } from '../../support/names.js';
 import { waitFor } from '../../support/ports.js';
@@ -27,12 +28,22 @@ describe('the image\'s files alone', () => {
   it('run the controller: Probe is ready and a volume is created and deleted', async () => {
     const image = imageRuntime();
     assert.ok(image.files.some((f) => f.target === 'dist/bundle'), 'the runtime stage copies the bundle');
-    for (const { source, target } of image.files) cpSync(join(projectRoot, source), join(app, target), { recursive: true });
+    const cacheTarget = compileCacheTarget(image);
+    for (const { source, target } of image.files) {
+      // The compile cache is made in the build stage, not kept in the repository: make it the same way.
+      if (target === cacheTarget) warmCompileCache(join(app, target), image);
+      else cpSync(join(projectRoot, source), join(app, target), { recursive: true });
+    }
+    // Node 22.1 and later keep a compile cache (the image's Node does); older ones ignore the setting.
+    const hasCompileCache = typeof (nodeModule as { flushCompileCache?: unknown }).flushCompileCache === 'function';
+    if (cacheTarget && hasCompileCache) assert.ok(readdirSync(join(app, cacheTarget)).length > 0, 'the compile cache holds the bundle\'s code');
     assert.equal(existsSync(join(app, 'node_modules', '@aws-sdk')), false, 'no production node_modules beyond what the Dockerfile names');
 
     const socket = join(app, 'csi.sock');
     const child = spawn(process.execPath, [...image.nodeArgs, join(app, 'dist/bundle/ebs-csi-driver.mjs'), 'controller', `--endpoint=unix://${socket}`], {
-      cwd: app, env: { PATH: process.env.PATH ?? '', ...image.env, ...moto.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: app,
+      env: { PATH: process.env.PATH ?? '', ...image.env, ...(cacheTarget ? { NODE_COMPILE_CACHE: join(app, cacheTarget) } : {}), ...moto.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { imageRuntime, parseImageRuntime } from '../../support/image-runtime.js';
+import { projectRoot } from '../../support/moto.js';
 
 const MULTI_STAGE = `
 ARG NODE_IMAGE=node:24-slim
@@ -41,6 +44,16 @@ describe('image runtime from the Dockerfile', () => {
     assert.throws(() => parseImageRuntime('FROM x\nENTRYPOINT node /app/dist/bundle/ebs-csi-driver.mjs\n'), /exec-form array/);
     assert.throws(() => parseImageRuntime('FROM x\nENTRYPOINT ["bash", "/app/dist/bundle/ebs-csi-driver.mjs"]\n'), /must run node/);
     assert.throws(() => parseImageRuntime('FROM x\nENTRYPOINT ["node", "/app/main.js"]\n'), /must run node/);
+  });
+
+  test("the image's compile cache is made with the ENTRYPOINT's node flags (V8 refuses code cached under others)", () => {
+    const { nodeArgs, env } = imageRuntime();
+    assert.ok(env.NODE_COMPILE_CACHE, 'the runtime stage points NODE_COMPILE_CACHE at the cache it ships');
+    const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8').replace(/\\\r?\n/g, ' ');
+    const warmup = dockerfile.split(/\r?\n/).find((l) => /^RUN .*warm-compile-cache\.mjs/.test(l)) ?? '';
+    const runs = [...warmup.matchAll(/\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+\S+\.mjs/g)].map((m) => (m[1] ?? '').trim().split(/\s+/));
+    assert.equal(runs.length, 2, `the warm-up runs node twice (the bundle's --version, then the script): ${warmup}`);
+    for (const flags of runs) assert.deepEqual(flags, nodeArgs);
   });
 
   test("the project's Dockerfile gives node flags this node accepts", () => {
