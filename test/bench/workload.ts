@@ -45,6 +45,10 @@ export interface BatchResult {
   readonly rpcRetries: number;
 }
 
+/** Codes that say the request itself is wrong: sending it again cannot help, so the lifecycle fails at once. */
+const FINAL_CODES = new Set([3, 5, 6, 7, 11, 12, 16]); // INVALID_ARGUMENT NOT_FOUND ALREADY_EXISTS PERMISSION_DENIED OUT_OF_RANGE UNIMPLEMENTED UNAUTHENTICATED
+const isFinal = (err: unknown): boolean => FINAL_CODES.has((err as Partial<grpc.ServiceError>).code ?? -1);
+
 const CAPABILITY = { mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' as const } };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const describe = (err: unknown): string => {
@@ -67,7 +71,7 @@ export async function runBatch(clients: CsiClients, spec: BatchSpec): Promise<Ba
         latency[rpc].push(performance.now() - t0);
         return out;
       } catch (err) {
-        if (!spec.retry || performance.now() - started > spec.retry.giveUpMs) throw new Error(`${rpc}: ${describe(err)}`);
+        if (!spec.retry || isFinal(err) || performance.now() - started > spec.retry.giveUpMs) throw new Error(`${rpc}: ${describe(err)}`);
         rpcRetries += 1;
         await sleep(backoff * (0.8 + Math.random() * 0.4));
         backoff = Math.min(backoff * 2, spec.retry.maxBackoffMs);

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { RequestBuckets } from './ec2-buckets.js';
 import type { Ec2Timing } from './ec2-timing.js';
+import { SerialQueue } from '../../local/dataplane/serial-queue.js';
 import { childText, editList } from './ec2-xml.js';
 
 export interface Fault {
@@ -42,6 +43,14 @@ export interface Ec2ProxyOptions {
    * measure moto's growing tag table more and more.
    */
   readonly dropTagsOfDeleted?: boolean;
+  /**
+   * Sends the emulator one call at a time, in arrival order. moto serves every request on its own
+   * thread under one interpreter lock, so this costs it little throughput; it spares it the thread
+   * races that make it answer a listing with an HTML 500 while another thread creates or deletes
+   * (seen at N = 300 and 1000 in npm run bench). The time a call waits in this queue is not counted
+   * as emulator time.
+   */
+  readonly oneAtATime?: boolean;
 }
 
 /** What the proxy itself asks the emulator (moto takes any signature; the region is in the credential scope). */
@@ -98,6 +107,8 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 
 export async function startEc2Proxy(target: string, options: Ec2ProxyOptions = {}): Promise<Ec2Proxy> {
   const { timing, buckets, dropTagsOfDeleted } = options;
+  const emulatorQueue = options.oneAtATime ? new SerialQueue() : undefined;
+  const toEmulator = <T>(call: () => Promise<T>): Promise<T> => (emulatorQueue ? emulatorQueue.run(call) : call());
   let counts: Record<string, number> = {};
   let seen: URLSearchParams[] = [];
   let throttled: Record<string, number> = {};
@@ -135,15 +146,19 @@ export async function startEc2Proxy(target: string, options: Ec2ProxyOptions = {
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-      const sent = performance.now();
-      const upstream = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: req.method === 'GET' ? undefined : body });
-      let payload = Buffer.from(await upstream.arrayBuffer());
+      let sent = performance.now();
+      const [upstream, answer] = await toEmulator(async () => {
+        sent = performance.now();
+        const r = await fetch(`${target}${req.url ?? '/'}`, { method: req.method ?? 'POST', headers, body: req.method === 'GET' ? undefined : body });
+        return [r, Buffer.from(await r.arrayBuffer())] as const;
+      });
+      let payload = answer;
       // DryRun answers are errors (DryRunOperation) and change nothing: only real successes move the clock.
       if (timing && upstream.status === 200) payload = Buffer.from(timing.answer(action, form, payload.toString('utf8')));
       const deleted = upstream.status === 200 && form.get('DryRun') !== 'true'
         ? (action === 'DeleteVolume' ? form.get('VolumeId') : action === 'DeleteSnapshot' ? form.get('SnapshotId') : null) : null;
       // After the answer is on its way, and not counted: this is the emulator catching up with EC2.
-      if (dropTagsOfDeleted && deleted) setImmediate(() => { dropTags(target, deleted).catch(() => undefined); });
+      if (dropTagsOfDeleted && deleted) setImmediate(() => { toEmulator(() => dropTags(target, deleted)).catch(() => undefined); });
       const took = performance.now() - sent;
       const spent = (emulatorMs[action] ??= { calls: 0, totalMs: 0, maxMs: 0 });
       spent.calls += 1;
