@@ -53,8 +53,11 @@ export class StartupTaintRemover {
     }
   }
 
-  /** Removes the taint from this node if it carries it; resolves once done (or the window closes). */
-  async handle(initial: NodeView, signal: AbortSignal): Promise<void> {
+  /**
+   * Removes the taint from this node if it carries it; resolves, once done (or the window
+   * closes), the newest view of the Node it saw, so a watch started after it begins from there.
+   */
+  async handle(initial: NodeView, signal: AbortSignal): Promise<NodeView> {
     let node = initial;
     const backoff = new Backoff(1000, 10_000);
     const reread = async (): Promise<NodeView> => nodeView(await this.client.get(paths.node(this.options.nodeName), undefined, signal));
@@ -67,24 +70,29 @@ export class StartupTaintRemover {
         continue;
       }
       try {
-        await this.remove(node, signal);
-        return;
+        return await this.remove(node, signal);
       } catch (err) {
         // Most often the Node changed since it was read (the patch's "test" failed): read it
-        // again and retry, unless someone else has removed the taint meanwhile.
+        // again and retry, unless the taint is gone meanwhile (an event older than our removal,
+        // or someone else took it off), which is no failure.
+        node = await reread();
+        if (!hasTaint(node)) {
+          this.log.debug({ error: errorText(err) }, 'the start-up taint was already gone');
+          break;
+        }
         this.log.warn({ error: errorText(err) }, 'could not remove the start-up taint; retrying');
         await sleep(backoff.delay(), signal);
-        node = await reread();
       }
     }
+    return node;
   }
 
-  private async remove(node: NodeView, signal: AbortSignal): Promise<void> {
+  private async remove(node: NodeView, signal: AbortSignal): Promise<NodeView> {
     const removed = node.taints.filter((t) => t.key === AGENT_NOT_READY_TAINT);
     const keep = node.rawTaints.filter((_, i) => node.taints[i]?.key !== AGENT_NOT_READY_TAINT);
     // "test" first: if the taints changed since this Node was read, the patch fails instead of
     // dropping a taint someone else has just added.
-    await this.client.patch(paths.node(this.options.nodeName), [
+    const patched = await this.client.patch(paths.node(this.options.nodeName), [
       { op: 'test', path: '/spec/taints', value: node.rawTaints },
       { op: 'replace', path: '/spec/taints', value: keep },
     ], 'application/json-patch+json', signal);
@@ -93,6 +101,7 @@ export class StartupTaintRemover {
     this.log.info({ effects: removed.map((t) => t.effect), otherTaints: keep.length, removals: this.removals },
       this.removals === 1 ? 'removed the start-up taint: the node plugin is registered and serving'
         : 'the start-up taint came back; removed it again');
+    return nodeView(patched);
   }
 }
 
@@ -123,8 +132,9 @@ export async function watchStartupTaint(options: StartupTaintOptions): Promise<v
     try {
       if (resourceVersion === undefined) {
         const node = nodeView(await client.get(paths.node(options.nodeName), undefined, window));
-        await remover.handle(node, window);
-        resourceVersion = node.resourceVersion;
+        // Watch from the newest Node seen: from the first read, the watch would replay every
+        // change made while waiting for the registration, each still showing the taint.
+        resourceVersion = (await remover.handle(node, window)).resourceVersion || node.resourceVersion;
       }
       const remainingSeconds = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
       const watchStarted = Date.now();
