@@ -16,6 +16,13 @@ export interface HypervisorOptions {
   readonly stateDir: string;
   /** Where device links go; /dev unless a test wants a private tree. */
   readonly devRoot?: string;
+  /**
+   * Also link the device name the attach asked for (/dev/xvdba), as on Xen instances (default
+   * true). Off, only the by-id link is made, as on Nitro, where the requested name never appears:
+   * those names are few and machine-wide, and two data planes on one host would take each
+   * other's, while a by-id link names its volume.
+   */
+  readonly deviceNameLinks?: boolean;
   readonly log: Logger;
 }
 
@@ -23,12 +30,14 @@ export class LocalHypervisor {
   readonly store: BackingStore;
   readonly #records: AttachmentRecords;
   readonly #devRoot: string;
+  readonly #deviceNameLinks: boolean;
   readonly #log: Logger;
 
   constructor(options: HypervisorOptions) {
     this.store = new BackingStore(options.stateDir);
     this.#records = new AttachmentRecords(options.stateDir);
     this.#devRoot = options.devRoot ?? '/dev';
+    this.#deviceNameLinks = options.deviceNameLinks ?? true;
     this.#log = options.log;
   }
 
@@ -55,7 +64,8 @@ export class LocalHypervisor {
     const links: string[] = [];
     // Record the loop before linking: if we die in between, cleanup still finds it.
     await this.#records.put({ volumeId, loopDevice, device, links });
-    for (const path of [byIdLinkPath(this.#devRoot, volumeId), requestedLinkPath(this.#devRoot, device)]) {
+    const requested = this.#deviceNameLinks ? requestedLinkPath(this.#devRoot, device) : undefined;
+    for (const path of [byIdLinkPath(this.#devRoot, volumeId), requested]) {
       if (path === undefined) continue;
       if (await linkToLoop(path, loopDevice)) links.push(path);
       else this.#log.warn({ volumeId, path }, 'not creating a device link: something that is not ours is already there');

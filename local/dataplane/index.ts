@@ -29,6 +29,8 @@ export interface DataPlaneOptions {
   /** How often to catch changes made without the proxy; 0 turns it off. */
   readonly reconcileIntervalMs?: number;
   readonly devRoot?: string;
+  /** Link the requested device name too (/dev/xvdba; default true); see HypervisorOptions. */
+  readonly deviceNameLinks?: boolean;
   readonly log: Logger;
 }
 
@@ -47,7 +49,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   assertLoopback(new URL(options.upstream).hostname, 'the emulator endpoint');
   const log = options.log;
   const emulator = new EmulatorClient(options.upstream, options.region ?? 'us-east-1');
-  const hypervisor = new LocalHypervisor({ stateDir: options.stateDir, log, ...(options.devRoot ? { devRoot: options.devRoot } : {}) });
+  const hypervisor = new LocalHypervisor({
+    stateDir: options.stateDir, log, ...(options.devRoot ? { devRoot: options.devRoot } : {}),
+    ...(options.deviceNameLinks === false ? { deviceNameLinks: false } : {}),
+  });
   await hypervisor.init();
   await hypervisor.removeAllDevices();
 
