@@ -47,7 +47,7 @@ function diagnostics(cluster: DriverCluster): string {
   const parts: string[] = [];
   const pod = cluster.controller;
   for (const c of pod?.containers ?? []) parts.push(`--- ${c} (restarts ${pod?.restarts(c) ?? 0}, tail) ---\n${pod?.output(c).slice(-2500) ?? ''}`);
-  parts.push(`--- snapshot-controller (tail) ---\n${cluster.snapshotController.output().slice(-1500)}`);
+  if (cluster.snapshotController) parts.push(`--- snapshot-controller (tail) ---\n${cluster.snapshotController.output().slice(-1500)}`);
   parts.push(`--- kube-controller-manager (tail) ---\n${cluster.controlPlane.processes.kubeControllerManager.output().slice(-1500)}`);
   return parts.join('\n');
 }

@@ -13,7 +13,7 @@ export const sidecarLogsFlow: Flow = {
     const outputs: [string, string][] = (cluster.controller?.containers ?? [])
       .filter((c) => c !== DRIVER_CONTAINER)
       .map((c) => [c, cluster.controller?.output(c) ?? '']);
-    outputs.push(['snapshot-controller', cluster.snapshotController.output()]);
+    if (cluster.snapshotController) outputs.push(['snapshot-controller', cluster.snapshotController.output()]);
     const problems = outputs.flatMap(([name, text]) => text.split('\n').filter((l) => PROBLEM.test(l)).map((l) => `${name}: ${l.slice(0, 400)}`));
     assert.deepEqual(problems.slice(0, 10), [], `${problems.length} problem line(s) in the sidecars' logs`);
     return Promise.resolve();

@@ -70,6 +70,18 @@ export async function renderChart(stateDir: string, kubeVersion: string, values:
   };
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` on top of `base`, as helm merges values files: maps merge key by key, anything else is replaced. */
+export function mergeValues(base: ChartValues, over: ChartValues): ChartValues {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+  }
+  return out;
+}
+
 /** Applies objects in an order the API server accepts (accounts and roles before bindings). */
 export async function applyAll(client: KubeClient, objects: readonly KubeObject[]): Promise<void> {
   const order = ['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'ClusterRole', 'Role', 'ClusterRoleBinding', 'RoleBinding'];

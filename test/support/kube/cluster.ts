@@ -3,11 +3,13 @@
 // the snapshot CRDs and snapshot-controller; the chart rendered with test values and applied;
 // and the chart's controller Deployment running as processes. One Supervisor owns every process
 // and the state directory, so stop() (or any way the test process ends) leaves nothing behind.
+// A test with a real kubelet (test/kube/kubelet) leaves the Nodes to it, turns the node lifecycle
+// controller on, and puts the local data plane between the proxy and moto (ec2Front).
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { startEc2Proxy, type Ec2Proxy } from '../ec2-proxy.js';
 import { emulatorOn, motoServerBinary, REGION, type Emulator } from '../moto.js';
 import { freePort, waitFor } from '../ports.js';
-import { applyAll, renderChart, type ChartValues, type RenderedChart } from './chart.js';
+import { applyAll, mergeValues, renderChart, type ChartValues, type RenderedChart } from './chart.js';
 import type { KubeClient } from './client.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { startControllerPod, waitForLeaders } from './controller.js';
@@ -29,6 +31,33 @@ export interface DriverClusterOptions {
   readonly values?: ChartValues;
   /** Start the controller Deployment's containers (default true). */
   readonly controller?: boolean;
+  /**
+   * Make a Node and CSINode per instance as a kubelet and node-driver-registrar would (default
+   * true); false when a real kubelet registers its Node and the driver on it.
+   */
+  readonly registerNodes?: boolean;
+  /** Run kube-controller-manager's node lifecycle controller (default false; control-plane.ts). */
+  readonly nodeLifecycle?: boolean;
+  /** Start the snapshot-controller (default true; the snapshot CRDs are installed either way). */
+  readonly snapshotController?: boolean;
+  /**
+   * Called once moto and the instances exist, before the chart is rendered. What it returns stands
+   * between the counting proxy and moto (e.g. the local data plane, which gives volumes attached
+   * to its instance a device on this host), and its chart values go on top of `values`.
+   */
+  readonly ec2Front?: (moto: Emulator, instances: readonly ClusterInstance[]) => Promise<Ec2Front>;
+}
+
+export interface ClusterInstance {
+  readonly instanceId: string;
+  readonly zone: string;
+}
+
+export interface Ec2Front {
+  /** Where the proxy forwards EC2 calls instead of moto. */
+  readonly endpoint: string;
+  readonly values?: ChartValues;
+  stop(): Promise<void>;
 }
 
 export interface DriverCluster {
@@ -42,9 +71,12 @@ export interface DriverCluster {
   /** The proxy the driver reaches EC2 through: call counts and injected faults. */
   readonly proxy: Ec2Proxy;
   readonly chart: RenderedChart;
+  /** The emulator instances, one per zone. */
+  readonly instances: readonly ClusterInstance[];
+  /** The Nodes the harness made (none with registerNodes: false). */
   readonly nodes: readonly NodeInfo[];
   readonly controller: RunningPod | undefined;
-  readonly snapshotController: Supervised;
+  readonly snapshotController: Supervised | undefined;
   stop(): Promise<void>;
 }
 
@@ -80,25 +112,30 @@ export async function startDriverCluster(options: DriverClusterOptions): Promise
   let moto: Emulator | undefined;
   let controlPlane: ControlPlane | undefined;
   let controller: RunningPod | undefined;
+  let front: Ec2Front | undefined;
   const stop = async (): Promise<void> => {
     // The pod first, so that it does not start its containers again as they stop.
     await controller?.stop();
     await controlPlane?.stop();
     await proxy?.stop();
+    await front?.stop();
     await moto?.stop();
     await supervisor.stopAll();
   };
   try {
-    moto = await startSupervisedMoto(supervisor);
-    proxy = await startEc2Proxy(moto.endpoint);
-    const [plane, instances] = await Promise.all([
-      startControlPlane({ version: options.version, supervisor }),
-      Promise.all((options.zones ?? [`${REGION}a`, `${REGION}b`]).map((zone) => (moto as Emulator).runInstance(zone))),
+    const emulator = await startSupervisedMoto(supervisor);
+    moto = emulator;
+    const instances = await Promise.all((options.zones ?? [`${REGION}a`, `${REGION}b`])
+      .map(async (zone): Promise<ClusterInstance> => ({ instanceId: await emulator.runInstance(zone), zone })));
+    const [plane, madeFront] = await Promise.all([
+      startControlPlane({ version: options.version, supervisor, ...(options.nodeLifecycle ? { nodeLifecycle: true } : {}) }),
+      options.ec2Front?.(emulator, instances).then((f) => { front = f; return f; }),
     ]);
     controlPlane = plane;
+    proxy = await startEc2Proxy(madeFront?.endpoint ?? emulator.endpoint);
     const admin = plane.admin;
 
-    const given = options.values ?? {};
+    const given = mergeValues(options.values ?? {}, madeFront?.values ?? {});
     const givenController = (given.controller ?? {}) as { env?: unknown[] };
     const values: ChartValues = {
       ...given,
@@ -108,15 +145,16 @@ export async function startDriverCluster(options: DriverClusterOptions): Promise
     await installSnapshotCrds(admin);
     const chart = await renderChart(supervisor.stateDir, options.version, values, { discoverFrom: plane.adminKubeconfig });
     await applyAll(admin, chart.applied);
-    const nodes = await Promise.all(instances.map((id) => registerNode(admin, supervisor, (moto as Emulator).endpoint, id, DRIVER_NAME)));
+    const nodes = options.registerNodes === false ? []
+      : await Promise.all(instances.map((i) => registerNode(admin, supervisor, emulator.endpoint, i.instanceId, DRIVER_NAME)));
 
-    const snapshotController = await startSnapshotController(plane, supervisor);
+    const snapshotController = options.snapshotController === false ? undefined : await startSnapshotController(plane, supervisor);
     if (options.controller !== false) {
       controller = await startControllerPod(plane, supervisor, chart.controller);
       await waitForLeaders(admin, controller, chart.controller);
     }
     return {
-      version: options.version, supervisor, controlPlane: plane, admin, moto, ec2: moto.ec2, proxy, chart, nodes,
+      version: options.version, supervisor, controlPlane: plane, admin, moto: emulator, ec2: emulator.ec2, proxy, chart, instances, nodes,
       controller, snapshotController, stop,
     };
   } catch (err) {

@@ -1,8 +1,9 @@
 // A real Kubernetes control plane as loopback processes: etcd, kube-apiserver (its own CA,
 // serving and client certificates and ServiceAccount keys), kube-controller-manager and
 // kube-scheduler, each on a free 127.0.0.1 port, all under one Supervisor (processes.ts), so
-// they stop together on every exit path. There is no kubelet: the node lifecycle controller
-// is off, so Nodes a test creates are not tainted and their pods not evicted.
+// they stop together on every exit path. Without a kubelet the node lifecycle controller is off,
+// so Nodes a test creates are not tainted and their pods not evicted; a test that runs a kubelet
+// (which reports its Node's health) turns it back on with `nodeLifecycle`.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeClient } from './client.js';
@@ -18,6 +19,11 @@ export interface ControlPlaneOptions {
   readonly supervisor?: Supervisor;
   /** Extra kube-apiserver flags, e.g. --feature-gates or --runtime-config. */
   readonly apiServerArgs?: readonly string[];
+  /**
+   * Run kube-controller-manager's node lifecycle controller (default false). Only with a kubelet
+   * that reports its Node Ready: the controller taints and evicts from Nodes that report nothing.
+   */
+  readonly nodeLifecycle?: boolean;
 }
 
 export interface ControlPlane {
@@ -169,7 +175,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           `--root-ca-file=${pki.ca}`,
           '--cluster-name=e2e',
           // No kubelet reports node health: without this, test Nodes would be tainted and their pods evicted.
-          '--controllers=*,-nodelifecycle',
+          options.nodeLifecycle === true ? '--controllers=*' : '--controllers=*,-nodelifecycle',
         ],
       }), healthz, 60_000),
       startOnFreePort(supervisor, (port) => ({

@@ -2,9 +2,10 @@
 // started as the image starts it) with exactly the arguments and environment the rendered
 // DaemonSet gives it, authenticated with a token of the DaemonSet's ServiceAccount, so the chart's
 // node ClusterRole is what allows or refuses each call; and its preStop hook, run the way kubelet
-// runs an exec hook (the container's command and environment). There is no kubelet here: the
-// registrar and livenessprobe sidecars are kubelet's helpers and are left out, and a test plays
-// kubelet's part of the registration by writing the CSINode (registerOnCsiNode).
+// runs an exec hook (the container's command and environment). Without a kubelet the registrar
+// and livenessprobe sidecars, kubelet's helpers, are left out and a test plays kubelet's part of
+// the registration by writing the CSINode (registerOnCsiNode); beside a real kubelet
+// (test/support/kubelet/node-plugin.ts) the caller runs them (`sidecars`) on the real host (`hostRoot`).
 import { join } from 'node:path';
 import { connectCsi, type CsiClients } from '../csi-client.js';
 import { driverMain } from '../driver.js';
@@ -12,7 +13,7 @@ import { imageRuntime } from '../image-runtime.js';
 import type { KubeClient } from './client.js';
 import type { ControlPlane } from './control-plane.js';
 import { DRIVER_CONTAINER } from './controller.js';
-import { runPod, type RunningPod } from './pod-runner.js';
+import { runPod, type CommandFor, type RunningPod } from './pod-runner.js';
 import type { Supervised, Supervisor } from './processes.js';
 import type { Container, KubeObject, Workload } from './types.js';
 
@@ -33,6 +34,10 @@ export interface NodePluginOptions {
   readonly hostEnv?: Readonly<Record<string, string>>;
   /** Wait until the plugin answers Probe (default true; false for a plugin expected to fail). */
   readonly waitReady?: boolean;
+  /** Where the pod's hostPath volumes are (default a short folder of the test's own; "/" beside a real kubelet). */
+  readonly hostRoot?: string;
+  /** How to run the containers other than the driver (default: none of them runs). */
+  readonly sidecars?: CommandFor;
 }
 
 export interface NodePlugin {
@@ -86,11 +91,11 @@ export async function startNodePlugin(options: NodePluginOptions): Promise<NodeP
   const hostEnv = options.hostEnv ?? {};
   const pod = await runPod({
     supervisor, name: `${daemonSet.metadata.name}-${nodeName}`, namespace, spec, kubeconfig, nodeName,
-    hostRoot: join(supervisor.stateDir, `n${hosts += 1}`),
+    hostRoot: options.hostRoot ?? join(supervisor.stateDir, `n${hosts += 1}`),
     // The pod's token reaches the driver as a kubeconfig, as for every container the harness runs.
-    commandFor: (container, args) => (container.name === DRIVER_CONTAINER
+    commandFor: (container, args, context) => (container.name === DRIVER_CONTAINER
       ? { file: process.execPath, args: [...image.nodeArgs, driverMain, ...args, `--kubeconfig=${kubeconfig}`], env: { ...image.env, ...hostEnv } }
-      : undefined),
+      : options.sidecars?.(container, args, context)),
   });
   const pluginDir = pod.volumes.get('plugin-dir');
   if (!pluginDir) throw new Error('the node DaemonSet has no plugin-dir volume');

@@ -2,7 +2,8 @@
 // its state directory: a CA, a serving certificate for 127.0.0.1 (API server, controller-manager,
 // scheduler), client certificates for the admin (group system:masters), the controller-manager
 // and the scheduler (the identities the bootstrap RBAC policy knows), and the key pair the API
-// server signs and verifies ServiceAccount tokens with.
+// server signs and verifies ServiceAccount tokens with. A kubelet joining the control plane gets
+// its own client certificate on demand (issueNodeCertificate).
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ export interface Pki {
   readonly dir: string;
   /** CA certificate path. */
   readonly ca: string;
+  /** CA private key path (for certificates issued later, e.g. a kubelet's). */
+  readonly caKey: string;
   readonly server: KeyPair;
   readonly admin: KeyPair;
   readonly controllerManager: KeyPair;
@@ -49,6 +52,8 @@ async function issue(dir: string, name: string, subject: string, extensions: rea
   return pair;
 }
 
+const CLIENT_EXTENSIONS = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'];
+
 export async function makePki(dir: string): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = { cert: join(dir, 'ca.crt'), key: join(dir, 'ca.key') };
@@ -57,7 +62,7 @@ export async function makePki(dir: string): Promise<Pki> {
     '-keyout', ca.key, '-out', ca.cert, '-subj', '/CN=ebs-csi-e2e-ca', '-days', '2',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
-  const client = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth'];
+  const client = CLIENT_EXTENSIONS;
   const serviceAccountKey = join(dir, 'sa.key');
   const serviceAccountPub = join(dir, 'sa.pub');
   const [server, admin, controllerManager, scheduler] = await Promise.all([
@@ -72,7 +77,16 @@ export async function makePki(dir: string): Promise<Pki> {
       .then(() => openssl(['pkey', '-in', serviceAccountKey, '-pubout', '-out', serviceAccountPub])),
   ]);
   if (!server || !admin || !controllerManager || !scheduler) throw new Error('certificate generation returned too few results');
-  return { dir, ca: ca.cert, server, admin, controllerManager, scheduler, serviceAccountKey, serviceAccountPub };
+  return { dir, ca: ca.cert, caKey: ca.key, server, admin, controllerManager, scheduler, serviceAccountKey, serviceAccountPub };
+}
+
+/**
+ * A kubelet's client certificate: user system:node:<name> in group system:nodes, the identity
+ * the Node authorizer and the NodeRestriction admission plugin grant exactly its own Node's rights.
+ */
+export async function issueNodeCertificate(pki: Pki, nodeName: string): Promise<KeyPair> {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName)) throw new Error(`"${nodeName}" is not a valid Node name`);
+  return issue(pki.dir, `node-${nodeName}`, `/O=system:nodes/CN=system:node:${nodeName}`, CLIENT_EXTENSIONS, { cert: pki.ca, key: pki.caKey });
 }
 
 /** The PEM contents of a certificate or key file. */

@@ -1,17 +1,21 @@
 // Runs the containers of a rendered pod template as processes on this machine, doing for them
-// what a kubelet would: each emptyDir, and each hostPath (under a directory standing for the
-// host's root), becomes a directory and every mountPath in a container's arguments points there;
-// an env fieldRef reads the pod's name, namespace or node; the pod's network becomes loopback (0.0.0.0:PORT listens on a free
-// 127.0.0.1 port); the pod's ServiceAccount token becomes a kubeconfig; POD_NAMESPACE says the
-// namespace the mounted namespace file would; env from the pod's own fields is filled in, and env
-// from an optional Secret or ConfigMap key is left out (the harness makes none of those, so a
-// kubelet would leave it out too); and a container that exits is started again with a
-// short back-off (restartPolicy Always), which is how sidecars recover from a driver restart.
-import { mkdirSync } from 'node:fs';
+// what a kubelet would: each emptyDir becomes a directory, each hostPath volume the path under a
+// directory standing for the host's root (the real root "/" for a pod beside a real kubelet; made
+// when its type is DirectoryOrCreate or the root is the pod's own, required when Directory on the
+// real host), and every mountPath in a container's arguments points there; an env fieldRef reads
+// the pod's name, namespace, node or ServiceAccount; the pod's network becomes loopback
+// (0.0.0.0:PORT listens on a free 127.0.0.1 port); the pod's ServiceAccount token becomes a
+// kubeconfig; POD_NAMESPACE says the namespace the mounted namespace file would; env from an
+// optional Secret or ConfigMap key is left out (the harness makes none of those, so a kubelet
+// would leave it out too); and a container that exits is started again with a short back-off
+// (restartPolicy Always), which is how sidecars recover from a driver restart. The processes
+// share the host's mount namespace, which is what a Bidirectional mount propagation gives a
+// container for the mounts it makes.
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../ports.js';
 import type { Supervisor, Supervised } from './processes.js';
-import type { Container, PodSpec } from './types.js';
+import type { Container, PodSpec, Volume } from './types.js';
 
 export interface ContainerCommand {
   readonly file: string;
@@ -25,6 +29,8 @@ export interface PodContext {
   readonly volumes: ReadonlyMap<string, string>;
   /** kubeconfig holding a token of the pod's ServiceAccount. */
   readonly kubeconfig: string;
+  /** The host directory a container's mountPath stands for, when it mounts a volume there. */
+  hostPathOf(container: Container, mountPath: string): string | undefined;
 }
 
 /** How to run a container with its (translated) arguments; undefined: not run here (e.g. a kubelet probe helper). */
@@ -43,6 +49,7 @@ export interface PodRunOptions {
   /**
    * The directory standing for the host's root, where hostPath volumes are (default: the pod's
    * own). Pods of one node share it; keep it short, as a UNIX socket path must stay under 108 bytes.
+   * "/" is the machine itself, for a pod beside a real kubelet (whose hostPaths the test chose).
    */
   readonly hostRoot?: string;
 }
@@ -54,6 +61,8 @@ export interface RunningPod {
   readonly volumes: ReadonlyMap<string, string>;
   /** The current process of a container. */
   process(container: string): Supervised;
+  /** The arguments a container was started with (mount paths and listen addresses translated). */
+  args(container: string): readonly string[];
   /** How often a container has been started again after it exited. */
   restarts(container: string): number;
   /** Everything a container printed, across its restarts (the last 256 KiB of each run). */
@@ -110,22 +119,50 @@ function containerEnv(container: Container, fields: Readonly<Record<string, stri
   return env;
 }
 
+/**
+ * The host directory of a pod volume: a fresh folder for an emptyDir; for a hostPath, the path
+ * under `hostRoot`. Under a root of the pod's own every folder is made; on the real host ("/")
+ * only a DirectoryOrCreate one, and a Directory one must exist, as the kubelet checks.
+ */
+function volumeDir(podName: string, root: string, hostRoot: string, v: Volume): string {
+  if (v.emptyDir !== undefined) {
+    const dir = join(root, v.name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  if (v.hostPath) {
+    const { path, type = '' } = v.hostPath;
+    const dir = join(hostRoot, path).replace(/(.)\/+$/, '$1');
+    if (hostRoot !== '/' || type === 'DirectoryOrCreate') mkdirSync(dir, { recursive: true });
+    else if (type === 'Directory' && !(existsSync(dir) && statSync(dir).isDirectory())) {
+      throw new Error(`pod ${podName}: hostPath volume ${v.name} needs the directory ${dir}, which does not exist (as the kubelet would refuse it)`);
+    } else if (type !== '' && type !== 'Directory') {
+      throw new Error(`pod ${podName}: hostPath volume ${v.name} has type ${type}; the pod runner supports Directory and DirectoryOrCreate`);
+    }
+    return dir;
+  }
+  throw new Error(`pod ${podName}: volume ${v.name} is neither an emptyDir nor a hostPath; the pod runner supports only those`);
+}
+
 export async function runPod(options: PodRunOptions): Promise<RunningPod> {
   const { supervisor, spec } = options;
   const root = join(supervisor.stateDir, options.name);
   const volumes = new Map<string, string>();
-  for (const v of spec.volumes ?? []) {
-    // The host is a directory of the pod's own: tests never write into the machine's kubelet or /dev.
-    const dir = v.emptyDir !== undefined ? join(root, v.name) : v.hostPath !== undefined ? join(options.hostRoot ?? join(root, 'host'), v.hostPath.path) : undefined;
-    if (dir === undefined) throw new Error(`pod ${options.name}: volume ${v.name} is neither an emptyDir nor a hostPath; the pod runner supports only those`);
-    mkdirSync(dir, { recursive: true });
-    volumes.set(v.name, dir);
-  }
-  const context: PodContext = { volumes, kubeconfig: options.kubeconfig };
-  const fields = { 'metadata.name': options.name, 'metadata.namespace': options.namespace, 'spec.nodeName': options.nodeName };
+  for (const v of spec.volumes ?? []) volumes.set(v.name, volumeDir(options.name, root, options.hostRoot ?? join(root, 'host'), v));
+  const context: PodContext = {
+    volumes, kubeconfig: options.kubeconfig,
+    hostPathOf: (container, mountPath) => {
+      const mount = (container.volumeMounts ?? []).find((m) => m.mountPath.replace(/\/+$/, '') === mountPath.replace(/\/+$/, ''));
+      return mount ? volumes.get(mount.name) : undefined;
+    },
+  };
+  const fields = {
+    'metadata.name': options.name, 'metadata.namespace': options.namespace, 'spec.nodeName': options.nodeName,
+    'spec.serviceAccountName': spec.serviceAccountName,
+  };
   const envOf = (container: Container): Record<string, string> => ({ POD_NAMESPACE: options.namespace, ...containerEnv(container, fields) });
 
-  interface Slot { process: Supervised; restarts: number; previous: string; timer?: NodeJS.Timeout }
+  interface Slot { process: Supervised; args: readonly string[]; restarts: number; previous: string; timer?: NodeJS.Timeout }
   const slots = new Map<string, Slot>();
   let stopping = false;
 
@@ -153,7 +190,7 @@ export async function runPod(options: PodRunOptions): Promise<RunningPod> {
       });
       return child;
     };
-    slots.set(container.name, { process: launch(), restarts: 0, previous: '' });
+    slots.set(container.name, { process: launch(), args: command.args, restarts: 0, previous: '' });
   };
   for (const container of spec.containers) await start(container);
 
@@ -167,6 +204,7 @@ export async function runPod(options: PodRunOptions): Promise<RunningPod> {
     containers: [...slots.keys()],
     volumes,
     process: (c) => slot(c).process,
+    args: (c) => slot(c).args,
     restarts: (c) => slot(c).restarts,
     output: (c) => slot(c).previous + slot(c).process.output(),
     env: (c) => {

@@ -65,6 +65,7 @@ export interface PersistentVolume extends KubeObject {
     readonly capacity?: Readonly<Record<string, string>>;
     readonly persistentVolumeReclaimPolicy?: string;
     readonly storageClassName?: string;
+    readonly volumeMode?: string;
     readonly claimRef?: { readonly name?: string; readonly namespace?: string };
     readonly volumeAttributesClassName?: string;
     readonly csi?: {
@@ -129,7 +130,7 @@ export interface Container {
   readonly image: string;
   readonly args?: readonly string[];
   readonly env?: readonly EnvVar[];
-  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
+  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string; readonly mountPropagation?: string }[];
   readonly lifecycle?: { readonly preStop?: { readonly exec?: { readonly command?: readonly string[] } } };
 }
 
@@ -143,11 +144,17 @@ export interface EnvVar {
   };
 }
 
+export interface Volume {
+  readonly name: string;
+  readonly emptyDir?: unknown;
+  readonly hostPath?: { readonly path: string; readonly type?: string };
+}
+
 export interface PodSpec {
   readonly serviceAccountName?: string;
   readonly terminationGracePeriodSeconds?: number;
   readonly containers: readonly Container[];
-  readonly volumes?: readonly { readonly name: string; readonly emptyDir?: unknown; readonly hostPath?: { readonly path: string } }[];
+  readonly volumes?: readonly Volume[];
 }
 
 export interface Workload extends KubeObject {

@@ -76,6 +76,22 @@ ${cri}]
 `;
 }
 
+/** The pod network's name in the CNI configuration (see hostNetworkOnlyCni). */
+export const HOST_NETWORK_ONLY = 'host-network-only';
+
+/**
+ * The CNI configuration of a node whose pods all use the host's network. containerd reports its
+ * runtime network ready, and the kubelet its Node Ready, only once a CNI configuration is loaded;
+ * without one the Node stays NotReady, the node lifecycle controller taints it and the scheduler
+ * places nothing there. hostNetwork pods never call CNI, so the plugin it names is never run: it
+ * does not exist (bin_dir is the workspace's empty folder), and a pod that asks for a network of
+ * its own fails at sandbox set-up with "failed to find plugin \"host-network-only\"". No bridge,
+ * address or route is made on the host.
+ */
+export function hostNetworkOnlyCni(): string {
+  return `${JSON.stringify({ cniVersion: '1.0.0', name: HOST_NETWORK_ONLY, plugins: [{ type: HOST_NETWORK_ONLY }] }, null, 2)}\n`;
+}
+
 export interface Containerd {
   readonly paths: ContainerdPaths;
   readonly socket: string;
@@ -102,6 +118,10 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
   const paths = containerdPaths(options.dir);
   await mkdir(paths.dir, { recursive: true });
   await writeFile(paths.config, containerdConfig(paths, { sandboxImage: options.images.pause.name, runc: options.runc }));
+  const cniConfDir = join(paths.dir, 'cni', 'net.d');
+  await mkdir(cniConfDir, { recursive: true });
+  await mkdir(join(paths.dir, 'cni', 'bin'), { recursive: true });
+  await writeFile(join(cniConfDir, `10-${HOST_NETWORK_ONLY}.conflist`), hostNetworkOnlyCni());
   // A log file, not a pipe: a Go program writing to a pipe nobody reads dies of SIGPIPE, and
   // containerd must outlive a killed test exactly as it would in a cluster, to be cleaned up.
   const log = join(paths.dir, 'containerd.log');

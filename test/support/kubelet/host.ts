@@ -2,7 +2,7 @@
 // cgroups under its own name, the kernel settings the kubelet rewrites, and processes that
 // outlive their parent (containerd's shims). Every function here acts only on what the caller
 // names (a folder, a cgroup name, an argument its own processes carry), never on the host at large.
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../../src/node/exec.js';
 import { MountTable, type MountEntry } from '../../../src/node/mountinfo.js';
@@ -158,7 +158,23 @@ export interface HostSnapshot {
   /** The top-level cgroups of every hierarchy, as "<hierarchy>/<name>". */
   readonly topCgroups: readonly string[];
   readonly runContainerd: boolean;
+  /** The shim sockets in /run/containerd/s (a killed shim leaves its socket). */
+  readonly shimSockets: readonly string[];
+  /** Which of the paths the kubelet and containerd write outside their configured folders exist. */
+  readonly fixedPaths: Readonly<Record<string, boolean>>;
 }
+
+/**
+ * Paths containerd and the kubelet write whatever their configuration says, parents first:
+ * containerd's shim sockets, the kubelet's device-plugin socket and checkpoint (a constant of the
+ * device-plugin API) and its legacy container log links (a constant of the kubelet).
+ */
+export const FIXED_HOST_PATHS = [
+  '/run/containerd', '/run/containerd/s',
+  '/var/lib/kubelet', '/var/lib/kubelet/device-plugins',
+  '/var/lib/kubelet/device-plugins/kubelet.sock', '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',
+  '/var/log/containers',
+] as const;
 
 export async function hostSnapshot(): Promise<HostSnapshot> {
   const topCgroups: string[] = [];
@@ -167,9 +183,13 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
       if (e.isDirectory()) topCgroups.push(`${hierarchy}/${e.name}`);
     }
   }
+  const fixedPaths: Record<string, boolean> = {};
+  for (const path of FIXED_HOST_PATHS) fixedPaths[path] = await lstat(path).then(() => true, () => false);
   return {
     sysctls: await readSysctls(KUBELET_SYSCTLS),
     topCgroups: topCgroups.sort(),
     runContainerd: await readdir('/run/containerd').then(() => true, () => false),
+    shimSockets: (await readdir('/run/containerd/s').catch(() => [] as string[])).sort(),
+    fixedPaths,
   };
 }

@@ -31,6 +31,12 @@ export interface KubeletSetup {
   readonly registerWithTaints?: readonly Taint[];
   /** How often volume stats are gathered (default here 10 s; a node's default is 1 min). */
   readonly volumeStatsAggPeriod?: string;
+  /**
+   * How often every pod is synced even without a change (default here 10 s; a node's default is
+   * 1 min). A pod's sync is when the kubelet notices a claim grown under a mounted volume and
+   * calls NodeExpandVolume, so a node's default leaves an online resize pending up to a minute.
+   */
+  readonly syncFrequency?: string;
   readonly verbosity?: number;
 }
 
@@ -62,6 +68,11 @@ export function kubeletConfiguration(setup: KubeletSetup): Record<string, unknow
     // it refuses to start on other values; the workspace puts them back (host.ts KUBELET_SYSCTLS).
     protectKernelDefaults: false,
     volumeStatsAggPeriod: setup.volumeStatsAggPeriod ?? '10s',
+    syncFrequency: setup.syncFrequency ?? '10s',
+    // Its flexvolume folder, which it creates (default /usr/libexec/kubernetes/kubelet-plugins/volume/exec).
+    volumePluginDir: `${setup.rootDir}/volume-plugin-exec`,
+    // No KUBE-* canary chains in the host's iptables (hostNetwork pods need none).
+    makeIPTablesUtilChains: false,
     // Pods use the host's resolver: they are hostNetwork (no CNI here) and no cluster DNS runs.
     resolvConf: '',
     ...(setup.staticPodPath ? { staticPodPath: setup.staticPodPath } : {}),

@@ -1,6 +1,7 @@
 // A test node: a workspace (one per machine at a time), its containerd with the local images,
 // and a kubelet on it — standalone (static pods only) or joined to a control plane through a
-// kubeconfig. `stop` takes them down in reverse order and returns what could not be cleaned.
+// kubeconfig. `stop` takes them down in reverse order and returns what could not be cleaned;
+// it closes the workspace too unless the caller opened it (and closes it after its own clean-up).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../ports.js';
@@ -13,6 +14,8 @@ import { openWorkspace, type Workspace } from './workspace.js';
 
 export interface TestNodeOptions {
   readonly nodeName: string;
+  /** A workspace the caller opened and will close; by default the node opens and closes its own. */
+  readonly workspace?: Workspace;
   readonly kubeconfig?: string;
   readonly clientCAFile?: string;
   readonly providerID?: string;
@@ -39,14 +42,14 @@ async function need(tool: string): Promise<string> {
 
 export async function startTestNode(options: TestNodeOptions): Promise<TestNode> {
   const images = testImages();
-  const workspace = await openWorkspace();
+  const workspace = options.workspace ?? await openWorkspace();
   const undo: (() => Promise<unknown>)[] = [];
   const stop = async (): Promise<string[]> => {
     const problems: string[] = [];
     while (undo.length > 0) {
       await undo.pop()?.().catch((err: unknown) => problems.push(err instanceof Error ? err.message : String(err)));
     }
-    return [...problems, ...await workspace.close()];
+    return options.workspace ? problems : [...problems, ...await workspace.close()];
   };
   try {
     const containerd = await startContainerd({

@@ -4,29 +4,69 @@
 // killed before it could clean up is cleaned up by the next one (reapStaleWorkspaces).
 // One workspace at a time per machine: the kernel settings are global, and so is the kubelet's
 // idea of the host. The lock is a file made with O_EXCL that names its owner's pid.
+// A few things land outside the folder whatever the configuration says (FIXED_HOST_PATHS and the
+// kubelet's log links); the record says which of them the workspace made, and closing it removes
+// exactly those. A local data plane whose state lives in the folder (DATA_PLANE_DIR) has its
+// devices, device links and mounts removed too.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { LocalHypervisor } from '../../../local/dataplane/hypervisor.js';
 import { detachLoop, loopsBackedUnder } from '../../../local/dataplane/loop-devices.js';
+import { createLogger } from '../../../src/logger.js';
 import {
-  isAlive, KUBELET_SYSCTLS, processesWithArgument, readSysctls, removeCgroupTree, restoreSysctls,
+  FIXED_HOST_PATHS, isAlive, KUBELET_SYSCTLS, processesWithArgument, readSysctls, removeCgroupTree, restoreSysctls,
   unmountUnder, type SysctlValues,
 } from './host.js';
 import { killProcessesAndShimSockets } from './containerd.js';
 
 const PREFIX = 'ebs-kubelet-';
 const LOCK = join(tmpdir(), 'ebs-csi-kubelet.lock');
-// Folders containerd makes at fixed places whatever its config says (its shims' sockets).
-const FIXED_RUN_DIRS = ['/run/containerd/s', '/run/containerd'];
+/** The kubelet's legacy container log links (see removeLogLinks). */
+const LEGACY_LOG_LINKS_DIR = '/var/log/containers';
+/** Where in a workspace a local data plane keeps its state (volume files, attachment records). */
+export const DATA_PLANE_DIR = 'dataplane';
 
 interface OwnerRecord {
   pid: number;
   cgroup: string;
   sysctls: SysctlValues;
-  /** Of FIXED_RUN_DIRS, those that did not exist before: removed again when empty. */
-  madeRunDirs: string[];
+  /** Of FIXED_HOST_PATHS, those that did not exist before: removed again (folders when empty). */
+  madeHostPaths: string[];
+  /** The same for workspaces made before the kubelet's paths were recorded (containerd's only). */
+  madeRunDirs?: string[];
+}
+
+/**
+ * The kubelet links every container's log as /var/log/containers/<pod>_<namespace>_<container>-<id>.log
+ * (a constant of the kubelet) to its file under podLogsDir. Removes the links whose target `ours` claims.
+ */
+async function removeLogLinks(ours: (target: string) => boolean): Promise<void> {
+  for (const name of await readdir(LEGACY_LOG_LINKS_DIR).catch(() => [] as string[])) {
+    const link = join(LEGACY_LOG_LINKS_DIR, name);
+    if (!(await lstat(link).catch(() => undefined))?.isSymbolicLink()) continue;
+    if (ours(resolve(LEGACY_LOG_LINKS_DIR, await readlink(link)))) await unlink(link).catch(() => undefined);
+  }
+}
+
+/** Removes the fixed host paths a workspace made, deepest first (a folder only once empty). */
+async function removeMadeHostPaths(paths: readonly string[]): Promise<void> {
+  for (const path of [...paths].reverse()) {
+    const info = await lstat(path).catch(() => undefined);
+    if (!info) continue;
+    if (info.isDirectory()) await rmdir(path).catch(() => undefined);
+    else await unlink(path).catch(() => undefined);
+  }
+}
+
+/** Takes away the devices, device links and mounts of a data plane whose state is in `stateDir`. */
+async function removeDataPlaneDevices(stateDir: string): Promise<void> {
+  if (!existsSync(stateDir)) return;
+  const hypervisor = new LocalHypervisor({ stateDir, log: createLogger('json', 'silent') });
+  await hypervisor.init();
+  await hypervisor.removeAllDevices();
 }
 
 export interface Workspace {
@@ -75,11 +115,13 @@ export async function cleanWorkspace(dir: string): Promise<string[]> {
   await killProcessesAndShimSockets(await processesWithArgument(`${dir}/`));
   if (record.cgroup) problems.push(...await removeCgroupTree(record.cgroup));
   problems.push(...(await unmountUnder(dir)).map((m) => `mount ${m}`));
+  await removeDataPlaneDevices(join(dir, DATA_PLANE_DIR)).catch((err: unknown) => problems.push(`data plane devices: ${String(err)}`));
   for (const loop of await loopsBackedUnder(dir)) {
     await detachLoop(loop.name).catch((err: unknown) => problems.push(`${loop.name}: ${String(err)}`));
   }
   if (record.sysctls) await restoreSysctls(record.sysctls).catch((err: unknown) => problems.push(`sysctls: ${String(err)}`));
-  for (const runDir of record.madeRunDirs ?? []) await rmdir(runDir).catch(() => undefined);
+  await removeLogLinks((target) => target.startsWith(`${dir}/`));
+  await removeMadeHostPaths([...(record.madeRunDirs ?? []).reverse(), ...(record.madeHostPaths ?? [])]);
   if (problems.length === 0) await rm(dir, { recursive: true, force: true });
   return problems;
 }
@@ -94,6 +136,8 @@ export async function reapStaleWorkspaces(): Promise<string[]> {
     if (typeof record.pid === 'number' && isAlive(record.pid)) continue;
     problems.push(...await cleanWorkspace(dir));
   }
+  // Log links into workspaces that are gone already (left by runs from before links were cleaned up).
+  await removeLogLinks((target) => target.startsWith(join(tmpdir(), PREFIX)) && !existsSync(target));
   return problems;
 }
 
@@ -107,7 +151,7 @@ export async function openWorkspace(lockTimeoutMs = 20 * 60_000): Promise<Worksp
     const cgroup = `${PREFIX}${randomBytes(4).toString('hex')}`;
     const record: OwnerRecord = {
       pid: process.pid, cgroup, sysctls: await readSysctls(KUBELET_SYSCTLS),
-      madeRunDirs: FIXED_RUN_DIRS.filter((d) => !existsSync(d)),
+      madeHostPaths: FIXED_HOST_PATHS.filter((p) => !existsSync(p)),
     };
     await writeFile(join(dir, 'owner.json'), JSON.stringify(record, null, 2));
     let closed: Promise<string[]> | undefined;
