@@ -7,6 +7,7 @@
 // machine cannot run containers.
 import { describe, it } from 'node:test';
 import { KUBELET_CHECKS, runChecks, skipMessage } from '../support/kubelet/capability.js';
+import { blockFlow } from './kubelet/flows/block.js';
 import { filesystemsFlow } from './kubelet/flows/filesystems.js';
 import { noLeaksFlow } from './kubelet/flows/no-leaks.js';
 import { kubeletHooks, type Flow } from './kubelet/suite.js';
@@ -15,7 +16,7 @@ const skip = skipMessage(await runChecks(KUBELET_CHECKS));
 if (skip) console.log(`# kubelet stage skips: ${skip}`);
 
 const FLOWS: readonly Flow[] = [
-  filesystemsFlow,
+  filesystemsFlow, blockFlow,
 ];
 const skips = new Map<Flow, string | undefined>();
 for (const flow of FLOWS) skips.set(flow, await flow.skip?.());
