@@ -10,13 +10,14 @@ import { KUBELET_CHECKS, runChecks, skipMessage } from '../support/kubelet/capab
 import { blockFlow } from './kubelet/flows/block.js';
 import { filesystemsFlow } from './kubelet/flows/filesystems.js';
 import { noLeaksFlow } from './kubelet/flows/no-leaks.js';
+import { pluginRestartFlow } from './kubelet/flows/plugin-restart.js';
 import { kubeletHooks, type Flow } from './kubelet/suite.js';
 
 const skip = skipMessage(await runChecks(KUBELET_CHECKS));
 if (skip) console.log(`# kubelet stage skips: ${skip}`);
 
 const FLOWS: readonly Flow[] = [
-  filesystemsFlow, blockFlow,
+  filesystemsFlow, blockFlow, pluginRestartFlow,
 ];
 const skips = new Map<Flow, string | undefined>();
 for (const flow of FLOWS) skips.set(flow, await flow.skip?.());
