@@ -8,6 +8,7 @@
 import { describe, it } from 'node:test';
 import { KUBELET_CHECKS, runChecks, skipMessage } from '../support/kubelet/capability.js';
 import { blockFlow } from './kubelet/flows/block.js';
+import { ext4ExpansionFlow, xfsExpansionFlow } from './kubelet/flows/expansion.js';
 import { filesystemsFlow } from './kubelet/flows/filesystems.js';
 import { noLeaksFlow } from './kubelet/flows/no-leaks.js';
 import { pluginRestartFlow } from './kubelet/flows/plugin-restart.js';
@@ -17,7 +18,7 @@ const skip = skipMessage(await runChecks(KUBELET_CHECKS));
 if (skip) console.log(`# kubelet stage skips: ${skip}`);
 
 const FLOWS: readonly Flow[] = [
-  filesystemsFlow, blockFlow, pluginRestartFlow,
+  filesystemsFlow, blockFlow, xfsExpansionFlow, ext4ExpansionFlow, pluginRestartFlow,
 ];
 const skips = new Map<Flow, string | undefined>();
 for (const flow of FLOWS) skips.set(flow, await flow.skip?.());
