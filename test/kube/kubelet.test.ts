@@ -10,6 +10,7 @@ import { KUBELET_CHECKS, runChecks, skipMessage } from '../support/kubelet/capab
 import { blockFlow } from './kubelet/flows/block.js';
 import { ext4ExpansionFlow, xfsExpansionFlow } from './kubelet/flows/expansion.js';
 import { filesystemsFlow } from './kubelet/flows/filesystems.js';
+import { fsGroupFlow } from './kubelet/flows/fs-group.js';
 import { noLeaksFlow } from './kubelet/flows/no-leaks.js';
 import { pluginRestartFlow } from './kubelet/flows/plugin-restart.js';
 import { kubeletHooks, type Flow } from './kubelet/suite.js';
@@ -18,7 +19,7 @@ const skip = skipMessage(await runChecks(KUBELET_CHECKS));
 if (skip) console.log(`# kubelet stage skips: ${skip}`);
 
 const FLOWS: readonly Flow[] = [
-  filesystemsFlow, blockFlow, xfsExpansionFlow, ext4ExpansionFlow, pluginRestartFlow,
+  filesystemsFlow, blockFlow, fsGroupFlow, xfsExpansionFlow, ext4ExpansionFlow, pluginRestartFlow,
 ];
 const skips = new Map<Flow, string | undefined>();
 for (const flow of FLOWS) skips.set(flow, await flow.skip?.());
