@@ -13,6 +13,7 @@ import { filesystemsFlow } from './kubelet/flows/filesystems.js';
 import { fsGroupFlow } from './kubelet/flows/fs-group.js';
 import { noLeaksFlow } from './kubelet/flows/no-leaks.js';
 import { pluginRestartFlow } from './kubelet/flows/plugin-restart.js';
+import { registrationFlow } from './kubelet/flows/registration.js';
 import { volumeStatsFlow } from './kubelet/flows/volume-stats.js';
 import { kubeletHooks, type Flow } from './kubelet/suite.js';
 
@@ -20,7 +21,7 @@ const skip = skipMessage(await runChecks(KUBELET_CHECKS));
 if (skip) console.log(`# kubelet stage skips: ${skip}`);
 
 const FLOWS: readonly Flow[] = [
-  filesystemsFlow, blockFlow, fsGroupFlow, xfsExpansionFlow, ext4ExpansionFlow, pluginRestartFlow, volumeStatsFlow,
+  filesystemsFlow, blockFlow, fsGroupFlow, xfsExpansionFlow, ext4ExpansionFlow, pluginRestartFlow, volumeStatsFlow, registrationFlow,
 ];
 const skips = new Map<Flow, string | undefined>();
 for (const flow of FLOWS) skips.set(flow, await flow.skip?.());
