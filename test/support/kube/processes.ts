@@ -11,6 +11,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { onInterrupt } from '../interrupt.js';
 
 const REAPER = join(import.meta.dirname, 'reaper.js');
 const OUTPUT_LIMIT = 256 * 1024;
@@ -62,13 +63,8 @@ function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on('exit', cleanUpNow);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
-      cleanUpNow();
-      // Die of the same signal, as the process would have without this handler.
-      process.kill(process.pid, sig);
-    });
-  }
+  // The process then dies of the same signal, once other modules' clean-ups are done too.
+  onInterrupt(cleanUpNow);
 }
 
 export class Supervisor {

@@ -20,6 +20,7 @@ import {
   FIXED_HOST_PATHS, isAlive, KUBELET_SYSCTLS, processesWithArgument, readSysctls, removeCgroupTree, restoreSysctls,
   unmountUnder, type SysctlValues,
 } from './host.js';
+import { onInterrupt } from '../interrupt.js';
 import { killProcessesAndShimSockets } from './containerd.js';
 
 const PREFIX = 'ebs-kubelet-';
@@ -155,18 +156,13 @@ export async function openWorkspace(lockTimeoutMs = 20 * 60_000): Promise<Worksp
     };
     await writeFile(join(dir, 'owner.json'), JSON.stringify(record, null, 2));
     let closed: Promise<string[]> | undefined;
+    // Interrupted (Ctrl-C, a runner's timeout): clean up before going, as the test's after() would.
+    const forget = onInterrupt(() => close());
     const close = (): Promise<string[]> => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      forget();
       closed ??= cleanWorkspace(dir).finally(releaseLock);
       return closed;
     };
-    // Interrupted (Ctrl-C, a runner's timeout): clean up before going, as the test's after() would.
-    const onSignal = (signal: NodeJS.Signals): void => {
-      void close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     return { dir, cgroup, path: (...parts) => join(dir, ...parts), close };
   } catch (err) {
     await releaseLock();
