@@ -3,9 +3,10 @@
 // phase, a command's output inside its container, and the host's mounts under the kubelet's
 // directory.
 import { basename } from 'node:path';
-import { DescribeVolumesCommand, type EC2Client, type Volume } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { KubeClient } from '../../support/kube/client.js';
 import type { KubeEvent, KubeObject, ObjectRef, PersistentVolume, PersistentVolumeClaim } from '../../support/kube/types.js';
+import { ec2Volume, volumeIdOf } from '../objects.js';
 import { mountsUnder } from '../../support/kubelet/host.js';
 import { testImages } from '../../support/kubelet/tools.js';
 import type { KubeletCluster } from '../../support/kubelet/cluster.js';
@@ -100,16 +101,8 @@ export async function waitBound(admin: KubeClient, name: string, timeoutMs = 60_
   return { claim: bound, volume: await admin.get<PersistentVolume>(pvRef(pvName)) };
 }
 
-export function volumeIdOf(pv: PersistentVolume): string {
-  const id = pv.spec.csi?.volumeHandle;
-  if (!id) throw new Error(`PV ${pv.metadata.name} has no CSI volume handle`);
-  return id;
-}
-
-export async function ec2Volume(ec2: EC2Client, volumeId: string): Promise<Volume | undefined> {
-  const out = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: [volumeId] }] }));
-  return out.Volumes?.[0];
-}
+// Namespace-free helpers are the e2e stage's own.
+export { ec2Volume, volumeIdOf };
 
 /**
  * The host's mounts of an attached volume's device: filesystem mounts (staging and each pod's
