@@ -26,6 +26,11 @@ export class CallAbandoned extends Error {
   }
 }
 
+/** The signal of the call the current step runs for; undefined outside any call. */
+export function currentCallSignal(): AbortSignal | undefined {
+  return scope.getStore();
+}
+
 /** Call before starting a change: throws CallAbandoned when the current call's caller has gone. */
 export function checkCallerWaiting(step: string): void {
   if (scope.getStore()?.aborted) throw new CallAbandoned(step);

@@ -3,7 +3,7 @@
 // of EC2's request bucket (request-pacing.ts); retries follow retry.ts; what finally fails
 // leaves as a CloudError (error-codes.ts) naming the action and the resource.
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-ec2';
-import { CallAbandoned, checkCallerWaiting } from '../../call-scope.js';
+import { CallAbandoned, checkCallerWaiting, currentCallSignal } from '../../call-scope.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics/registry.js';
 import type { Ec2Api, Ec2Command } from './api.js';
@@ -40,12 +40,18 @@ export class Ec2Caller {
   async send<I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: Ec2Command<I, O>, options: SendOptions = {}): Promise<O> {
     const action = actionOf(command);
     const idempotent = options.idempotent ?? true;
+    const changes = !READ_ONLY_ACTION.test(action);
+    const step = `sending ${action}${options.subject ? ` for ${options.subject}` : ''}`;
+    // A change waiting for a token leaves the queue when its caller goes (and its retry takes
+    // its place); reads stay, as a read may be shared by calls other than the one that began it.
+    const pacing = changes
+      ? { signal: currentCallSignal(), key: options.subject === undefined ? undefined : `${action} ${options.subject}`, onAbandoned: () => new CallAbandoned(step) }
+      : {};
     const attempt = async (): Promise<O> => {
-      await this.pacer?.take(action);
+      await this.pacer?.take(action, pacing);
       // A change (or its retry) is not sent for a caller that has gone: the CO's retry may
-      // have moved on, and e.g. a late re-sent AttachVolume would undo its detach. Checked after
-      // the wait for a request token, which can be long in a burst.
-      if (!READ_ONLY_ACTION.test(action)) checkCallerWaiting(`sending ${action}${options.subject ? ` for ${options.subject}` : ''}`);
+      // have moved on, and e.g. a late re-sent AttachVolume would undo its detach.
+      if (changes) checkCallerWaiting(step);
       const started = performance.now();
       const seconds = (): number => (performance.now() - started) / 1000;
       try {

@@ -42,12 +42,35 @@ export function limitClassOf(action: string): keyof RequestLimits {
   return 'mutating';
 }
 
+/**
+ * A call in a bucket's queue. A waiter whose caller has gone (its RPC answered at the deadline)
+ * is an orphan: it is skipped when it reaches the head and takes no token, so the calls behind
+ * it are not held up by work nobody waits for. Until then it keeps its place for the caller's
+ * retry of the same request (same `key`), which takes it over instead of queueing at the back.
+ */
+interface Waiter {
+  readonly key: string | undefined;
+  go: (() => void) | undefined;
+}
+
 interface Bucket {
   readonly limit: BucketLimit;
   tokens: number;
   at: number;
-  readonly waiting: (() => void)[];
+  readonly queue: Waiter[];
+  /** Orphans still in the queue, by key, for a retry to take over. */
+  readonly orphans: Map<string, Waiter>;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** What a caller passes to take() to leave the queue when it goes. */
+export interface TakeOptions {
+  /** Aborted when the caller has gone: the wait ends with `onAbandoned()`'s error and no token. */
+  readonly signal?: AbortSignal | undefined;
+  /** Errors a waiter leaves with when `signal` aborts. */
+  readonly onAbandoned?: () => Error;
+  /** Names the request (action and subject): a retry with the same key takes over an orphan's place. */
+  readonly key?: string | undefined;
 }
 
 /**
@@ -67,24 +90,48 @@ export class RequestPacer {
     private readonly headroom = DEFAULT_HEADROOM,
   ) {}
 
-  /** Resolves when a call of `action` may go to EC2 without exceeding its bucket. */
-  take(action: string): Promise<void> {
+  /**
+   * Resolves when a call of `action` may go to EC2 without exceeding its bucket. With a signal,
+   * a caller that goes while waiting leaves without a token: a burst longer than the CO's
+   * deadline would otherwise spend its tokens on calls that are then never sent, while the
+   * CO's retries queue again at the back (measured: 613 of 1000 lifecycles failed that way).
+   */
+  take(action: string, options: TakeOptions = {}): Promise<void> {
     const bucket = this.bucketOf(action);
     this.refill(bucket);
-    if (bucket.waiting.length === 0 && bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return Promise.resolve();
+    const { signal, key } = options;
+    const orphan = key === undefined ? undefined : bucket.orphans.get(key);
+    if (!orphan && bucket.tokens >= 1) {
+      this.dropOrphansAtHead(bucket);
+      if (bucket.queue.length === 0) {
+        bucket.tokens -= 1;
+        return Promise.resolve();
+      }
     }
-    return new Promise((resolve) => {
-      bucket.waiting.push(resolve);
+    if (signal?.aborted) return Promise.reject(abandoned(options));
+    return new Promise((resolve, reject) => {
+      // The retry of a request whose caller gave up takes the place its first attempt held.
+      const waiter: Waiter = orphan ?? { key, go: undefined };
+      if (orphan) bucket.orphans.delete(orphan.key as string);
+      else bucket.queue.push(waiter);
+      const onAbort = (): void => {
+        waiter.go = undefined;
+        if (waiter.key !== undefined) bucket.orphans.set(waiter.key, waiter);
+        reject(abandoned(options));
+      };
+      waiter.go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.schedule(bucket);
     });
   }
 
-  /** Calls waiting for a token, over all actions. */
+  /** Calls waiting for a token, over all actions (orphans not counted). */
   get waiting(): number {
     let n = 0;
-    for (const b of this.#buckets.values()) n += b.waiting.length;
+    for (const b of this.#buckets.values()) for (const w of b.queue) if (w.go) n += 1;
     return n;
   }
 
@@ -93,7 +140,7 @@ export class RequestPacer {
     if (!bucket) {
       const ec2 = this.limits[limitClassOf(action)];
       const limit = { capacity: Math.max(1, Math.floor(ec2.capacity * (1 - this.headroom))), refillPerSecond: ec2.refillPerSecond };
-      bucket = { limit, tokens: limit.capacity, at: this.now(), waiting: [], timer: undefined };
+      bucket = { limit, tokens: limit.capacity, at: this.now(), queue: [], orphans: new Map(), timer: undefined };
       this.#buckets.set(action, bucket);
     }
     return bucket;
@@ -105,19 +152,34 @@ export class RequestPacer {
     bucket.at = now;
   }
 
+  /** Called with a token free: orphans at the head would be served now, but nobody waits for them, so they go without it. */
+  private dropOrphansAtHead(bucket: Bucket): void {
+    for (let head = bucket.queue[0]; head && !head.go; head = bucket.queue[0]) {
+      bucket.queue.shift();
+      if (head.key !== undefined && bucket.orphans.get(head.key) === head) bucket.orphans.delete(head.key);
+    }
+  }
+
   private schedule(bucket: Bucket): void {
     if (bucket.timer) return;
     const wait = Math.max(0, ((1 - bucket.tokens) / bucket.limit.refillPerSecond) * 1000);
     bucket.timer = setTimeout(() => {
       bucket.timer = undefined;
       this.refill(bucket);
-      while (bucket.waiting.length > 0 && bucket.tokens >= 1) {
+      while (bucket.tokens >= 1) {
+        this.dropOrphansAtHead(bucket);
+        const next = bucket.queue.shift();
+        if (!next) break;
         bucket.tokens -= 1;
-        bucket.waiting.shift()?.();
+        next.go?.();
       }
-      if (bucket.waiting.length > 0) this.schedule(bucket);
+      if (bucket.queue.length > 0) this.schedule(bucket);
     }, Math.ceil(wait));
     // Waiting calls belong to RPCs that keep the process alive; shutdown must not wait for tokens.
     bucket.timer.unref();
   }
+}
+
+function abandoned(options: TakeOptions): Error {
+  return options.onAbandoned?.() ?? new Error('the caller has gone');
 }

@@ -48,4 +48,84 @@ describe('request pacing', () => {
     await Promise.all(three);
     assert.equal(went, 3);
   });
+
+  describe('a caller that goes while queued', () => {
+    const tight = { ...EC2_DEFAULT_REQUEST_LIMITS, mutating: { capacity: 1, refillPerSecond: 1 } };
+    const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    class Gone extends Error {}
+    const onAbandoned = (): Error => new Gone('gone');
+
+    it('leaves at once with its error, and takes no token from the calls behind it', async (t) => {
+      t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+      const pacer = new RequestPacer(tight, Date.now, 0);
+      await pacer.take('AttachVolume');
+      const leaving = new AbortController();
+      const went: string[] = [];
+      const first = pacer.take('AttachVolume', { signal: leaving.signal, onAbandoned }).then(() => { went.push('first'); });
+      const second = pacer.take('AttachVolume').then(() => { went.push('second'); });
+      assert.equal(pacer.waiting, 2);
+      leaving.abort();
+      await assert.rejects(first, Gone);
+      assert.equal(pacer.waiting, 1, 'the caller that went is no longer counted as waiting');
+      t.mock.timers.tick(1000);
+      await second;
+      assert.deepEqual(went, ['second'], 'the next token went to the call still waiting');
+      const third = pacer.take('AttachVolume').then(() => { went.push('third'); });
+      t.mock.timers.tick(999);
+      await settle();
+      assert.deepEqual(went, ['second'], 'the call that left spent no token: the third waits a whole refill');
+      t.mock.timers.tick(1);
+      await third;
+    });
+
+    it('is refused without queueing when its caller has already gone', async () => {
+      const pacer = new RequestPacer(tight, Date.now, 0);
+      await pacer.take('AttachVolume');
+      const gone = new AbortController();
+      gone.abort();
+      await assert.rejects(pacer.take('AttachVolume', { signal: gone.signal, onAbandoned }), Gone);
+      assert.equal(pacer.waiting, 0);
+    });
+
+    it("keeps its place for the retry of the same request, ahead of calls that came after it", async (t) => {
+      t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+      const pacer = new RequestPacer(tight, Date.now, 0);
+      await pacer.take('AttachVolume');
+      const went: string[] = [];
+      const attempt = new AbortController();
+      const first = pacer.take('AttachVolume', { signal: attempt.signal, onAbandoned, key: 'vol-a' });
+      const later = pacer.take('AttachVolume', { key: 'vol-b' }).then(() => { went.push('vol-b'); });
+      attempt.abort();
+      await assert.rejects(first, Gone);
+      const retry = pacer.take('AttachVolume', { key: 'vol-a' }).then(() => { went.push('vol-a retry'); });
+      assert.equal(pacer.waiting, 2);
+      t.mock.timers.tick(1000);
+      await retry;
+      assert.deepEqual(went, ['vol-a retry'], 'the retry went first, in the place its first attempt held');
+      t.mock.timers.tick(1000);
+      await later;
+      assert.deepEqual(went, ['vol-a retry', 'vol-b']);
+    });
+
+    it('is skipped at the head when no retry came, and a retry after that queues at the back', async (t) => {
+      t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+      const pacer = new RequestPacer(tight, Date.now, 0);
+      await pacer.take('AttachVolume');
+      const attempt = new AbortController();
+      const first = pacer.take('AttachVolume', { signal: attempt.signal, onAbandoned, key: 'vol-a' });
+      attempt.abort();
+      await assert.rejects(first, Gone);
+      const went: string[] = [];
+      const other = pacer.take('AttachVolume', { key: 'vol-b' }).then(() => { went.push('vol-b'); });
+      t.mock.timers.tick(1000);
+      await other;
+      const lateRetry = pacer.take('AttachVolume', { key: 'vol-a' }).then(() => { went.push('vol-a retry'); });
+      t.mock.timers.tick(999);
+      await settle();
+      assert.deepEqual(went, ['vol-b'], 'the late retry found no place to take over and waits for the next token');
+      t.mock.timers.tick(1);
+      await lateRetry;
+      assert.equal(pacer.waiting, 0);
+    });
+  });
 });

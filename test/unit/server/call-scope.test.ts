@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { CallAbandoned, runInCall } from '../../../src/call-scope.js';
 import { Ec2Caller } from '../../../src/cloud/ec2/caller.js';
 import { DEFAULT_RETRY_POLICY } from '../../../src/cloud/ec2/retry.js';
-import { AttachVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { AttachVolumeCommand, CreateVolumeCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
+import { EC2_DEFAULT_REQUEST_LIMITS, RequestPacer } from '../../../src/cloud/ec2/request-pacing.js';
 import { Metrics } from '../../../src/metrics/registry.js';
 import type { Exec } from '../../../src/node/exec.js';
 import { Mounter } from '../../../src/node/mounter.js';
@@ -36,6 +37,28 @@ describe('work of an abandoned call', () => {
     await runInCall(live.signal, () => assert.rejects(
       flakyCaller.send(new AttachVolumeCommand({ VolumeId: 'vol-1', InstanceId: 'i-1', Device: '/dev/xvdba' })), CallAbandoned));
     assert.equal(flaky.count('AttachVolume'), 1);
+  });
+
+  it('leaves the request-token queue when the caller goes, sending nothing, and its retry takes its place', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+    const stub = new StubEc2().on('CreateVolume', (input) => ({ VolumeId: `vol-for-${input.ClientToken ?? ''}` }));
+    const pacer = new RequestPacer({ ...EC2_DEFAULT_REQUEST_LIMITS, resourceChanging: { capacity: 1, refillPerSecond: 1 } }, Date.now, 0);
+    const caller = new Ec2Caller(stub, new Metrics(false), silent, DEFAULT_RETRY_POLICY, pacer);
+    const create = (token: string): Promise<unknown> => caller.send(new CreateVolumeCommand({ AvailabilityZone: 'z', Size: 1, ClientToken: token }), { subject: `volume named "${token}"` });
+    await create('warm-up');
+    const firstCaller = new AbortController();
+    const first = runInCall(firstCaller.signal, () => create('pvc-a'));
+    const other = create('pvc-b');
+    firstCaller.abort();
+    await assert.rejects(first, CallAbandoned);
+    const retry = runInCall(new AbortController().signal, () => create('pvc-a'));
+    t.mock.timers.tick(1000);
+    await retry;
+    assert.deepEqual(stub.inputsOf('CreateVolume').map((i) => i.ClientToken), ['warm-up', 'pvc-a'],
+      'the abandoned attempt sent nothing; its retry went in its place, before pvc-b');
+    t.mock.timers.tick(1000);
+    await other;
+    assert.equal(stub.count('CreateVolume'), 3);
   });
 
   it('mounts nothing once the caller has gone, and says so with DEADLINE_EXCEEDED', async () => {
