@@ -84,8 +84,8 @@ void describe('chart with default values', () => {
 
   void it('sizes the driver container from the benchmark, not the Go driver', () => {
     const driver = container(controllerOf(plain), 'ebs-plugin');
-    assert.deepEqual(driver.resources, { requests: { cpu: '20m', memory: '80Mi' }, limits: { memory: '256Mi' } });
-    assert.deepEqual(container(nodeOf(plain), 'ebs-plugin').resources, { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    assert.deepEqual(driver.resources, { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '256Mi' } });
+    assert.deepEqual(container(nodeOf(plain), 'ebs-plugin').resources, { requests: { cpu: '10m', memory: '80Mi' }, limits: { memory: '256Mi' } });
   });
 
   void it('starts the standard sidecars with leader election, and no snapshotter without the snapshot API', () => {
