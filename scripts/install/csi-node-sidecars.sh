@@ -11,12 +11,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=../lib/tool-cache.sh
 source "${ROOT}/scripts/lib/tool-cache.sh"
 
-# ../shared sits beside the clone; a git worktree elsewhere finds it beside its main checkout.
+# ../shared sits beside the clone; a git worktree elsewhere finds it beside its main checkout, and a
+# clone made elsewhere (CI clones into a fresh folder) beside the local repository it was cloned from.
 source_archives() {
   if [[ -n "${EBS_CSI_SOURCE_ARCHIVES:-}" ]]; then echo "${EBS_CSI_SOURCE_ARCHIVES}"; return; fi
-  local common
+  local common origin
   common="$(git -C "${ROOT}" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
-  for dir in "${ROOT}/../shared/src" ${common:+"$(dirname "${common}")/../shared/src"}; do
+  origin="$(git -C "${ROOT}" remote get-url origin 2>/dev/null || true)"
+  [[ -d "${origin}" ]] || origin=""
+  for dir in "${ROOT}/../shared/src" ${common:+"$(dirname "${common}")/../shared/src"} ${origin:+"${origin}/../shared/src"}; do
     [[ -d "${dir}" ]] && { (cd "${dir}" && pwd); return; }
   done
   echo "${ROOT}/../shared/src"
