@@ -1,6 +1,7 @@
-// Attaching and detaching, idempotently. An attach costs two coalesced lookups (volume and
-// instance) plus AttachVolume (and, once per instance type, DescribeInstanceTypes for its EBS
-// cards); a detach costs DetachVolume alone. A Describe follows only while EC2 reports the
+// Attaching and detaching, idempotently. An attach costs a coalesced volume lookup, the
+// instance's record (a DescribeInstances at most once per instance in 45 s: recent-instances.ts)
+// and AttachVolume (and, once per instance type, DescribeInstanceTypes for its EBS cards); a
+// detach costs DetachVolume alone. A Describe follows only while EC2 reports the
 // attachment as still changing. An attachment stuck in "attaching" (it happens on EC2, e.g.
 // over an instance's limit) is detached after a while and the attach fails retryably, so the
 // next try starts afresh instead of waiting on it forever.
@@ -15,6 +16,7 @@ import { isDeviceNameInUse } from './error-codes.js';
 import { isInstanceId, isVolumeId } from './ids.js';
 import type { Ec2Lookups } from './lookups.js';
 import { pollUntil, type WaitPolicy } from './poll.js';
+import { RecentInstances } from './recent-instances.js';
 
 /** Attach and detach usually complete within 1–2 s (ebs-facts.md); the second look waits this long. */
 const EXPECTED_ATTACHMENT_CHANGE_MS = 1_000;
@@ -24,6 +26,9 @@ const MAX_DEVICE_NAME_TRIES = 3;
 
 /** How long an attachment may stay in "attaching" before it counts as stuck (as the reference driver). */
 export const STUCK_ATTACHING_MS = 90_000;
+
+const instanceNotFound = (instanceId: string): CloudError =>
+  new CloudError('InstanceNotFound', `instance ${instanceId} does not exist in this region (or is terminated)`);
 
 const attachmentOn = (disk: Disk | undefined, instanceId: string) => disk?.attachments.find((a) => a.instanceId === instanceId);
 
@@ -36,6 +41,7 @@ const describeAttachment = (instanceId: string) => (disk: Disk | undefined): str
 export class AttachmentOps {
   /** EBS cards of attaches in flight, per instance (instance Describes do not show them yet). */
   private readonly cardsInFlight = new Map<string, number[]>();
+  private readonly instances: RecentInstances;
 
   constructor(
     private readonly ec2: Ec2Caller,
@@ -45,14 +51,18 @@ export class AttachmentOps {
     private readonly wait: WaitPolicy,
     private readonly log: Logger,
     private readonly stuckAttachingMs = STUCK_ATTACHING_MS,
-  ) {}
+    instanceRecordMaxAgeMs?: number,
+  ) {
+    this.instances = new RecentInstances((id) => this.lookups.instance(id), instanceRecordMaxAgeMs);
+  }
 
   /** Attaches and waits until attached; returns the device name. `seen` spares the volume lookup. */
   async attach(volumeId: string, instanceId: string, seen?: Disk): Promise<string> {
     // Both lookups share their Describe calls with every other attach in the same moment.
-    const [disk, instance] = await Promise.all([seen ?? this.lookups.disk(volumeId), this.lookups.instance(instanceId)]);
+    const remembered = this.instances.remembered(instanceId);
+    const [disk, instance] = await Promise.all([seen ?? this.lookups.disk(volumeId), remembered ?? this.instances.refresh(instanceId)]);
     if (!disk) throw new CloudError('VolumeNotFound', `volume ${volumeId} does not exist in this region`);
-    if (!instance) throw new CloudError('InstanceNotFound', `instance ${instanceId} does not exist in this region (or is terminated)`);
+    if (!instance) throw instanceNotFound(instanceId);
 
     const here = attachmentOn(disk, instanceId);
     // EC2 says "busy" for an attachment that is attached and in use.
@@ -64,16 +74,33 @@ export class AttachmentOps {
         `volume ${volumeId} is in zone ${disk.availabilityZone} but instance ${instanceId} is in ${instance.availabilityZone}; EBS attaches only within a zone`);
     }
 
+    try {
+      return await this.attachOnCard(volumeId, instance, remembered !== undefined);
+    } catch (err) {
+      // Whatever failed, the next attach to this instance starts from EC2's view of it now; and
+      // an instance that EC2 refuses may have gone since its record was made.
+      this.instances.forget(instanceId);
+      if (isCloudError(err, 'IncorrectState') && !(await this.lookups.instance(instanceId))) throw instanceNotFound(instanceId);
+      throw err;
+    }
+  }
+
+  private async attachOnCard(volumeId: string, found: Instance, fromMemory: boolean): Promise<string> {
+    // The cards' use changes with every attach: on an instance with several, look at it now.
+    const several = (await this.cards.cardCount(found.instanceType)) > 1;
+    const instance = several && fromMemory ? await this.instances.refresh(found.instanceId) : found;
+    if (!instance) throw instanceNotFound(found.instanceId);
     const card = await this.reserveCard(instance);
     try {
       return await this.attachWithFreeName(volumeId, instance, card);
     } finally {
-      if (card !== undefined) this.releaseCard(instanceId, card);
+      if (card !== undefined) this.releaseCard(instance.instanceId, card);
     }
   }
 
-  private async attachWithFreeName(volumeId: string, instance: Instance, card: number | undefined): Promise<string> {
-    const { instanceId } = instance;
+  private async attachWithFreeName(volumeId: string, found: Instance, card: number | undefined): Promise<string> {
+    const { instanceId } = found;
+    let instance = found;
     for (let tries = 1; ; tries++) {
       const reservation = this.devices.reserve(instanceId, instance.deviceNames);
       try {
@@ -87,6 +114,8 @@ export class AttachmentOps {
           this.devices.markFailed(instanceId, reservation.name);
           if (tries < MAX_DEVICE_NAME_TRIES) {
             this.log.info({ volumeId, instanceId, device: reservation.name }, 'EC2 says the device name is in use; trying another');
+            // Someone else may have mapped names since the record was made: choose from EC2's view now.
+            instance = (await this.instances.refresh(instanceId)) ?? instance;
             continue;
           }
         }

@@ -34,6 +34,8 @@ export interface Ec2Tuning {
   readonly stuckAttachingMs?: number;
   /** EC2's request buckets to stay within; unset: calls are not paced (unit tests). */
   readonly requestLimits?: RequestLimits;
+  /** How long an instance looked up for an attach serves later attaches (recent-instances.ts). */
+  readonly instanceRecordMaxAgeMs?: number;
 }
 
 export const DEFAULT_TUNING: Ec2Tuning = {
@@ -58,7 +60,7 @@ export class Ec2Cloud implements Cloud {
     this.lookups = new Ec2Lookups(this.ec2, log, { windowMs: tuning.coalesceWindowMs, maxBatch: tuning.coalesceMaxBatch });
     this.volumes = new VolumeOps(this.ec2, this.lookups, new ClientTokens(), tuning.wait, log);
     this.attachments = new AttachmentOps(this.ec2, this.lookups, new DeviceNameAllocator(), new EbsCardCounts(this.ec2, log), tuning.wait, log,
-      tuning.stuckAttachingMs);
+      tuning.stuckAttachingMs, tuning.instanceRecordMaxAgeMs);
     this.snapshots = new SnapshotOps(this.ec2);
     this.snapshotFeatures = new SnapshotFeatures(this.ec2);
   }
