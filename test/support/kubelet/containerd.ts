@@ -4,12 +4,13 @@
 // ran: tasks, containers, shims, mounts (snapshots, sandbox shm) and the folder's contents.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand, type ExecResult } from '../../../src/node/exec.js';
+import { logTail } from './log-tail.js';
 import { waitWhileRunning } from './wait.js';
-import { killAndWait, processesWithArgument, unmountUnder, type HostProcess } from './host.js';
+import { killAndWait, processesWithArgument, removeEmptyFolders, unmountUnder, type HostProcess } from './host.js';
 import type { TestImages } from './tools.js';
 
 /** The namespace the kubelet's CRI calls use; ctr must name it to see the kubelet's pods. */
@@ -114,8 +115,16 @@ export interface ContainerdOptions {
   readonly runc: string;
 }
 
+/**
+ * Host folders containerd 1.6 makes whatever its config says: the shims' sockets and CRI's
+ * stdio FIFOs. Those a run made, it removes once they are empty again (found on a new machine,
+ * where the first run left /run/containerd behind).
+ */
+const HOST_FOLDERS = ['/run/containerd', '/run/containerd/s', '/run/containerd/fifo'] as const;
+
 export async function startContainerd(options: ContainerdOptions): Promise<Containerd> {
   const paths = containerdPaths(options.dir);
+  const madeByThisRun = HOST_FOLDERS.filter((folder) => !existsSync(folder));
   await mkdir(paths.dir, { recursive: true });
   await writeFile(paths.config, containerdConfig(paths, { sandboxImage: options.images.pause.name, runc: options.runc }));
   const cniConfDir = join(paths.dir, 'cni', 'net.d');
@@ -132,7 +141,7 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
     detached: true,
   });
   closeSync(logFd);
-  const output = (): string => readFileSync(log, 'utf8').slice(-400_000);
+  const output = (): string => logTail(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const ctr: Containerd['ctr'] = (args, ctrOptions = {}) => runCommand(options.ctr,
@@ -153,6 +162,7 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
       await killProcessesAndShimSockets(await processesWithArgument(paths.socket));
       const left = await unmountUnder(paths.dir);
       if (left.length > 0) throw new Error(`containerd left mounts that would not unmount: ${left.join(', ')}`);
+      await removeEmptyFolders(madeByThisRun);
     })();
     return stopped;
   };

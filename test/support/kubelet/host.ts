@@ -30,6 +30,19 @@ export async function unmountUnder(dir: string): Promise<string[]> {
   return (await mountsUnder(dir)).map((m) => m.mountPoint);
 }
 
+/**
+ * Removes each folder that is empty, deepest first; a folder something was put in stays (rmdir,
+ * never a recursive delete: what is in it may not be ours).
+ */
+export async function removeEmptyFolders(folders: readonly string[]): Promise<void> {
+  for (const folder of [...folders].sort((a, b) => b.length - a.length)) {
+    await rmdir(folder).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    });
+  }
+}
+
 /** The mount points of every cgroup hierarchy (v1 controllers, named ones and the v2 tree). */
 export async function cgroupHierarchies(): Promise<string[]> {
   return (await MountTable.read()).entries

@@ -3,9 +3,10 @@
 // nobody reads would kill it with SIGPIPE after a crashed test, and it must be cleaned up
 // instead), and waits for its healthz. Stopping it leaves the pods to containerd.stop.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { logTail } from './log-tail.js';
 import { waitWhileRunning } from './wait.js';
 import { kubeletArgs, kubeletConfiguration, type KubeletSetup } from './kubelet-config.js';
 
@@ -34,7 +35,7 @@ export async function startKubelet(binary: string, setup: KubeletSetup, dir: str
   const logFd = openSync(log, 'a');
   const child = spawn(binary, kubeletArgs(setup, configFile), { stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
-  const output = (): string => readFileSync(log, 'utf8').slice(-400_000);
+  const output = (): string => logTail(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   let stopped: Promise<void> | undefined;
